@@ -1,0 +1,65 @@
+"""The Telnyx Video Rooms API client: the one place the dashboard speaks HTTP to Telnyx.
+
+Use ``get_client()`` for the process-wide client built from settings, or construct ``TelnyxClient``
+directly (tests, scripts). Records, errors and the retry rules are documented in their modules.
+"""
+
+from dashboard.telnyx.client import DEFAULT_BASE_URL, MAX_PAGE_SIZE, UNSET, TelnyxClient
+from dashboard.telnyx.downloads import DownloadStream
+from dashboard.telnyx.errors import (
+    AuthenticationError,
+    BadRequestError,
+    DownloadUnavailableError,
+    NotFoundError,
+    NotRetriedError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+    TelnyxConnectionError,
+    TelnyxError,
+    TelnyxTimeout,
+    UnexpectedResponseError,
+    ValidationError,
+)
+from dashboard.telnyx.records import (
+    ClientToken,
+    Page,
+    PageMeta,
+    Room,
+    RoomComposition,
+    RoomParticipant,
+    RoomRecording,
+    RoomSession,
+)
+from dashboard.telnyx.shared import close_client, get_client
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "MAX_PAGE_SIZE",
+    "UNSET",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientToken",
+    "DownloadStream",
+    "DownloadUnavailableError",
+    "NotFoundError",
+    "NotRetriedError",
+    "Page",
+    "PageMeta",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "Room",
+    "RoomComposition",
+    "RoomParticipant",
+    "RoomRecording",
+    "RoomSession",
+    "ServerError",
+    "TelnyxClient",
+    "TelnyxConnectionError",
+    "TelnyxError",
+    "TelnyxTimeout",
+    "UnexpectedResponseError",
+    "ValidationError",
+    "close_client",
+    "get_client",
+]

@@ -1,0 +1,77 @@
+"""The process-wide ``TelnyxClient``, built from Django settings.
+
+This is the only place the Telnyx package touches Django, and only when called. Settings (read with
+defaults, so a project without them still starts): ``TELNYX_API_KEY``, ``TELNYX_API_BASE_URL``,
+``TELNYX_CONNECT_TIMEOUT``, ``TELNYX_READ_TIMEOUT``, ``TELNYX_MAX_RETRIES``, ``TELNYX_RETRY_MAX_WAIT``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import NamedTuple
+
+from dashboard.telnyx.client import DEFAULT_BASE_URL, TelnyxClient
+
+__all__ = ["close_client", "get_client"]
+
+
+class _ClientSettings(NamedTuple):
+    api_key: str
+    base_url: str
+    connect_timeout: float
+    read_timeout: float
+    max_retries: int
+    retry_max_wait: float
+
+
+_lock = threading.Lock()
+_current: tuple[_ClientSettings, TelnyxClient] | None = None
+
+
+def _read_settings() -> _ClientSettings:
+    from django.conf import settings
+
+    return _ClientSettings(
+        api_key=str(getattr(settings, "TELNYX_API_KEY", "") or ""),
+        base_url=str(getattr(settings, "TELNYX_API_BASE_URL", "") or DEFAULT_BASE_URL),
+        connect_timeout=float(getattr(settings, "TELNYX_CONNECT_TIMEOUT", 5.0)),
+        read_timeout=float(getattr(settings, "TELNYX_READ_TIMEOUT", 30.0)),
+        max_retries=int(getattr(settings, "TELNYX_MAX_RETRIES", 3)),
+        retry_max_wait=float(getattr(settings, "TELNYX_RETRY_MAX_WAIT", 30.0)),
+    )
+
+
+def get_client() -> TelnyxClient:
+    """The shared client for the current settings; rebuilt (and the old one closed) when they change.
+
+    Keyed on the settings values so ``override_settings`` in tests gets a client for its sandbox.
+    """
+    global _current
+    wanted = _read_settings()
+    old: TelnyxClient | None = None
+    with _lock:
+        if _current is not None and _current[0] == wanted and not _current[1].is_closed:
+            return _current[1]
+        if _current is not None:
+            old = _current[1]
+        client = TelnyxClient(
+            wanted.api_key,
+            wanted.base_url,
+            connect_timeout=wanted.connect_timeout,
+            read_timeout=wanted.read_timeout,
+            max_retries=wanted.max_retries,
+            retry_max_wait=wanted.retry_max_wait,
+        )
+        _current = (wanted, client)
+    if old is not None:
+        old.close()
+    return client
+
+
+def close_client() -> None:
+    """Close the shared client (at shutdown, or between tests); the next ``get_client`` builds anew."""
+    global _current
+    with _lock:
+        current, _current = _current, None
+    if current is not None:
+        current[1].close()
