@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles_after_migrate(sender, **kwargs):  # type: ignore[no-untyped-def]
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    # post_migrate is sent once per app; by the last one every app's permissions exist.
+    if sender is not list(apps.get_app_configs())[-1]:
+        return
+
+    from dashboard.roles import sync_role_groups
+
+    sync_role_groups(Group, Permission)
+
+
+class DashboardConfig(AppConfig):
+    default = True
+    name = "dashboard"
+    verbose_name = "Dashboard"
+
+    def ready(self) -> None:
+        # Keeps the groups' permissions whole when later migrations add models.
+        post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="dashboard-sync-roles")
+
+
+
+class DashboardAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on a site that lets the Admin role in."""
+
+    default = False
+    default_site = "dashboard.admin_site.DashboardAdminSite"

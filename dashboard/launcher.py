@@ -1,0 +1,140 @@
+"""``make run``: the whole product on one machine, stopped together with Ctrl-C.
+
+Starts, in order: the Telnyx sandbox with demo data (only when ``TELNYX_API_KEY`` is unset), the
+migrations, the web server (gunicorn), a Celery worker and Celery beat. Imports nothing from Django
+itself: it prepares the environment the Django processes read their settings from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def _say(text: str) -> None:
+    print(f"[run] {text}", flush=True)
+
+
+def _prepare_environment(env: dict[str, str], var_dir: Path) -> None:
+    env.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    if not env.get("DJANGO_SECRET_KEY"):
+        key_file = var_dir / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(50))
+            key_file.chmod(0o600)
+        env["DJANGO_SECRET_KEY"] = key_file.read_text().strip()
+    host = env.setdefault("DASHBOARD_HOST", "127.0.0.1")
+    if host in {"127.0.0.1", "localhost", "::1"}:
+        # Plain HTTP on this machine only; a deployment behind TLS keeps the HTTPS defaults.
+        env.setdefault("DJANGO_HTTPS", "0")
+
+
+def _start_sandbox(env: dict[str, str], var_dir: Path) -> subprocess.Popen[str]:
+    api_key = "sandbox-" + secrets.token_hex(16)
+    port = env.get("SANDBOX_PORT", "8700")
+    command = [
+        PYTHON, "-m", "sandbox", "--host", "127.0.0.1", "--port", port, "--api-key", api_key,
+        "--seed", "demo", "--state", str(var_dir / "sandbox-state.json"),
+    ]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 30
+    for line in process.stdout:
+        print(f"[sandbox] {line.rstrip()}", flush=True)
+        ready = re.search(r"SANDBOX_READY base_url=(\S+)(?: api_key=\S+)?(?: webhook_public_key=(\S+))?", line)
+        if ready:
+            env["TELNYX_API_KEY"] = api_key
+            env["TELNYX_API_BASE_URL"] = ready.group(1)
+            if ready.group(2):
+                env.setdefault("TELNYX_WEBHOOK_PUBLIC_KEY", ready.group(2))
+            return process
+        if time.monotonic() > deadline:
+            break
+    process.terminate()
+    raise SystemExit("The Telnyx sandbox did not start; see its output above.")
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run(command, cwd=BASE_DIR, env=env, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command[1:])} failed with exit code {result.returncode}.")
+
+
+def _stop(processes: list[tuple[str, subprocess.Popen[str]]]) -> None:
+    for _name, process in reversed(processes):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for _name, process in reversed(processes):
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    env = dict(os.environ)
+    var_dir = Path(env.get("DASHBOARD_VAR_DIR", BASE_DIR / "var")).resolve()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_environment(env, var_dir)
+    processes: list[tuple[str, subprocess.Popen[str]]] = []
+    # Ctrl-C reaches every child in the terminal's process group; SIGTERM (docker, systemd) is
+    # treated the same way, and either way each child gets SIGTERM and time to finish.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if env.get("TELNYX_API_KEY"):
+            _say(f"Using the Telnyx API at {env.get('TELNYX_API_BASE_URL', 'https://api.telnyx.com/v2')}.")
+        else:
+            _say("TELNYX_API_KEY is not set: starting the bundled Telnyx sandbox with demo data.")
+            processes.append(("sandbox", _start_sandbox(env, var_dir)))
+        manage = [PYTHON, "manage.py"]
+        _run([*manage, "migrate", "--noinput", "-v", "0"], env)
+        _run([*manage, "collectstatic", "--noinput", "-v", "0"], env)
+        _run([*manage, "ensure_demo_admin"], env)
+        host, port = env["DASHBOARD_HOST"], env.get("DASHBOARD_PORT", "8000")
+        commands = {
+            "web": [
+                PYTHON, "-m", "gunicorn", "dashboard.wsgi", "--bind", f"{host}:{port}", "--workers", "2",
+                "--threads", "8", "--worker-class", "gthread", "--timeout", "120", "--access-logfile", "-",
+            ],
+            "worker": [
+                PYTHON, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", "INFO",
+                "--concurrency", env.get("CELERY_CONCURRENCY", "2"),
+                "--queues", env.get("CELERY_WORKER_QUEUES", "default,sync,poll,archive"),
+            ],
+            "beat": [PYTHON, "-m", "celery", "-A", "dashboard", "beat", "--loglevel", "INFO"],
+        }  # fmt: skip
+        for name, command in commands.items():
+            processes.append((name, subprocess.Popen(command, cwd=BASE_DIR, env=env, text=True)))  # noqa: S603
+        _say(f"Dashboard: http://{host if ':' not in host else f'[{host}]'}:{port}/  (Ctrl-C stops everything)")
+        while True:
+            for name, process in processes:
+                if process.poll() is not None:
+                    _say(f"{name} stopped with exit code {process.returncode}; stopping the rest.")
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        _say("Stopping…")
+        return 0
+    finally:
+        _stop(processes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

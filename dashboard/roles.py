@@ -1,0 +1,81 @@
+"""The three roles and what each may do.
+
+Roles are Django groups created by a data migration (``dashboard/migrations/0002_roles.py``). Each
+permission below is a custom permission on ``dashboard.Access``; views check them with
+``user.has_perm("dashboard.<codename>")`` so a team can also grant one permission to one person.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Role(StrEnum):
+    ADMIN = "Admin"
+    MODERATOR = "Moderator"
+    VIEWER = "Viewer"
+
+
+# codename -> sentence, in the order the admin site lists them.
+PERMISSIONS: dict[str, str] = {
+    "view_dashboard": "See rooms, sessions, participants, recordings and compositions",
+    "download_recordings": "Play and download recordings and compositions",
+    "create_compositions": "Build compositions of ended sessions",
+    "moderate_sessions": "Mute, unmute and kick participants and end sessions",
+    "create_join_tokens": "Generate and refresh join tokens",
+    "manage_rooms": "Create, edit and delete rooms",
+    "delete_recordings": "Delete recordings and compositions",
+    "view_all_audit": "See every user's entries in the audit log",
+}
+
+VIEWER_PERMISSIONS = ("view_dashboard", "download_recordings", "create_compositions")
+MODERATOR_PERMISSIONS = (*VIEWER_PERMISSIONS, "moderate_sessions", "create_join_tokens")
+ADMIN_PERMISSIONS = (*MODERATOR_PERMISSIONS, "manage_rooms", "delete_recordings", "view_all_audit")
+
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.VIEWER: VIEWER_PERMISSIONS,
+    Role.MODERATOR: MODERATOR_PERMISSIONS,
+    Role.ADMIN: ADMIN_PERMISSIONS,
+}
+
+# Admins also manage the local records and accounts through Django's admin site.
+ADMIN_MODEL_APPS = ("auth", "rooms", "recordings", "dashboard")
+
+_RANK = {Role.ADMIN: 3, Role.MODERATOR: 2, Role.VIEWER: 1}
+
+
+def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
+    """The highest role the user holds; superusers count as Admin."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    names = {group.name for group in user.groups.all()}
+    held = [role for role in Role if role.value in names]
+    return max(held, key=_RANK.__getitem__) if held else None
+
+
+def sync_role_groups(group_model, permission_model) -> None:  # type: ignore[no-untyped-def]
+    """Create the three groups and give each exactly its permissions.
+
+    Takes the models as arguments so the data migration can pass its historical models. Admin also
+    receives every model permission of ``ADMIN_MODEL_APPS`` (to use Django's admin site); it runs
+    again after every ``migrate`` so models added later are covered.
+    """
+    custom = {p.codename: p for p in permission_model.objects.filter(content_type__app_label="dashboard")}
+    missing = set(PERMISSIONS) - set(custom)
+    if missing:
+        raise RuntimeError(f"Permissions not created yet: {', '.join(sorted(missing))}")
+    model_permissions = list(
+        permission_model.objects.filter(content_type__app_label__in=ADMIN_MODEL_APPS).exclude(
+            content_type__app_label="dashboard", codename__in=list(PERMISSIONS)
+        )
+    )
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role.value)
+        wanted = [custom[c] for c in codenames]
+        if role is Role.ADMIN:
+            wanted += model_permissions
+        group.permissions.set(wanted)

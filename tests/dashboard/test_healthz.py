@@ -1,0 +1,51 @@
+import json
+
+import pytest
+
+from dashboard.celery import app as celery_app
+
+
+@pytest.mark.django_db
+def test_healthz_is_200_when_database_broker_and_telnyx_answer(client, telnyx_sandbox):
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert {name: check["ok"] for name, check in body["checks"].items()} == {
+        "database": True,
+        "broker": True,
+        "telnyx": True,
+    }
+
+
+@pytest.mark.django_db
+def test_healthz_never_shows_the_api_key(client, telnyx_sandbox, settings):
+    settings.TELNYX_API_KEY = "KEY-that-telnyx-will-refuse-123456"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["telnyx"]["detail"] == "Telnyx is reachable but refused the API key."
+    assert "KEY-that-telnyx-will-refuse" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_broker_is_down(client, telnyx_sandbox, monkeypatch):
+    # Nothing listens on port 1: the broker is down.
+    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(celery_app.conf, "broker_transport_options", {})
+    response = client.get("/healthz")
+    body = json.loads(response.content)
+    assert response.status_code == 503
+    assert body["status"] == "degraded"
+    assert body["checks"]["broker"]["ok"] is False
+    assert body["checks"]["database"]["ok"] is True
+    assert "did not answer" in body["checks"]["broker"]["detail"]
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_telnyx_is_unreachable(client, settings):
+    settings.TELNYX_API_KEY = "some-key"
+    settings.TELNYX_API_BASE_URL = "http://127.0.0.1:9/v2"  # discard port: connection refused
+    settings.TELNYX_MAX_RETRIES = 0
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["telnyx"]["ok"] is False
