@@ -185,6 +185,15 @@ else:
         "store_processed": False,
     }
 
+# The cache keeps the last data each page could get from Telnyx (shown, with a banner, while the API
+# is down) and holds the locks that keep two full syncs apart: shared by every process.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+    }
+
 # The longest countdown any task asks for between retries; the broker must not redeliver an
 # unacknowledged (acks_late) message before a retry of it could have been scheduled.
 CELERY_TASK_MAX_RETRY_COUNTDOWN = env_int("CELERY_TASK_MAX_RETRY_COUNTDOWN", 600, minimum=1)
