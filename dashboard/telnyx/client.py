@@ -245,7 +245,7 @@ class TelnyxClient:
             params=self._include("include_sessions", include_sessions),
             resource="room",
         )
-        return self._record(response, Room)
+        return self._record(response, Room, sessions=include_sessions)
 
     def create_room(
         self,
@@ -444,7 +444,7 @@ class TelnyxClient:
             params=self._include("include_participants", include_participants),
             resource="room session",
         )
-        return self._record(response, RoomSession)
+        return self._record(response, RoomSession, participants=include_participants)
 
     def end_session(self, session_id: str) -> str:
         """End a session, kicking everyone; returns Telnyx's ``result`` ("ok"). Retried (idempotent)."""
@@ -854,7 +854,16 @@ class TelnyxClient:
         data = body.get("data")
         if not isinstance(data, list):
             raise UnexpectedResponseError(f"Telnyx's list of {resource}s had no data.")
-        items = [self._parse(record, item) for item in data]
+        included = extra_params or {}
+        items = [
+            self._parse(
+                record,
+                item,
+                sessions="include_sessions" in included,
+                participants="include_participants" in included,
+            )
+            for item in data
+        ]
         meta = PageMeta.from_api(body.get("meta"), page=page, page_size=page_size, count=len(items))
         return Page(items=items, meta=meta)
 
@@ -869,17 +878,29 @@ class TelnyxClient:
                 return
             number = page.meta.page_number + 1
 
-    def _record(self, response: httpx.Response, record: type[T]) -> T:
-        return self._parse(record, self._data(response))
+    def _record(
+        self, response: httpx.Response, record: type[T], *, sessions: bool = False, participants: bool = False
+    ) -> T:
+        return self._parse(record, self._data(response), sessions=sessions, participants=participants)
 
     @staticmethod
-    def _parse(record: type[T], data: Any) -> T:
+    def _parse(record: type[T], data: Any, *, sessions: bool = False, participants: bool = False) -> T:
+        """Parse one record. Relations not asked for become None: the API sends ``[]`` for those too,
+        so None reliably means "not included" and a list means "included" (possibly empty)."""
         try:
-            return record.from_api(data)  # type: ignore[attr-defined,no-any-return]
+            item = record.from_api(data)  # type: ignore[attr-defined]
         except (TypeError, KeyError) as exc:
             raise UnexpectedResponseError(
                 f"Telnyx sent a {record.__name__} the dashboard could not read ({exc})."
             ) from None
+        if isinstance(item, Room):
+            if not sessions:
+                item.sessions = None
+            for session in item.sessions or []:
+                session.participants = None
+        elif isinstance(item, RoomSession) and not participants:
+            item.participants = None
+        return item  # type: ignore[no-any-return]
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:
         try:
@@ -1071,9 +1092,8 @@ class TelnyxClient:
             return ValidationError(message, field_errors=field_errors, **common)
         retry_after = parse_retry_after(response.headers) if status == 429 or status >= 500 else None
         if status == 429:
-            wait = (
-                f"; try again in {math.ceil(retry_after)} seconds" if retry_after else "; try again shortly"
-            )
+            seconds = math.ceil(retry_after or 0)
+            wait = f"; try again in {seconds} second{'' if seconds == 1 else 's'}" if seconds else ""
             return RateLimitedError(
                 f"Telnyx is rate limiting requests{wait}.", retry_after=retry_after, **common
             )
