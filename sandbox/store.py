@@ -135,7 +135,7 @@ class Store:
         self._init_state()
 
     def _init_state(self) -> None:
-        self.rooms = Table("created_at", ("unique_name",))
+        self.rooms = Table("created_at")  # indexes only for fields that never change
         self.sessions = Table("created_at", ("room_id",))
         self.participants = Table("joined_at", ("session_id",))
         self.recordings = Table("created_at", ("room_id", "session_id", "participant_id"))
@@ -815,9 +815,18 @@ class Store:
         at = iso(now)
         ended_ts = session.get("_ended_ts") or now
         ended_at = session.get("ended_at") or at
+        # "*" means every video recording of the session; the answer names them (the spec types the
+        # items as uuids), as a client would need them to be.
+        videos = [r["id"] for r in self.recordings.by("session_id", session["id"]) if r["type"] == "video"]
         layout = body.get("video_layout")
         if layout is None:
             layout = {"first": {"x_pos": 0, "y_pos": 0, "z_pos": 0, "video_sources": ["*"]}}
+        layout = json.loads(json.dumps(layout))
+        for region in layout.values():
+            sources = region.get("video_sources")
+            if sources == "*" or (isinstance(sources, list) and "*" in sources):
+                extra = [s for s in sources if s != "*"] if isinstance(sources, list) else []
+                region["video_sources"] = extra + [v for v in videos if v not in extra]
         width, height = parse_resolution(body.get("resolution", "1280x720")) or (1280, 720)
         comp = {
             "id": new_id(),

@@ -230,7 +230,8 @@ class SandboxProcess:
         return self._control("POST", f"/participants/{participant_id}/leave", {})
 
     def participant(self, participant_id: str) -> dict[str, Any]:
-        """The participant plus ``audio_muted``, ``kicked``, ``left_reason``, ``room_id``, ``recording_ids``."""
+        """The participant plus ``audio_muted``, ``kicked``, ``left_reason``, ``room_id`` and
+        ``recording_ids``."""
         return self._control("GET", f"/participants/{participant_id}")
 
     def advance_composition(self, composition_id: str) -> dict[str, Any]:
