@@ -1,0 +1,175 @@
+"""Local copies of Telnyx room recordings and compositions, and the record of each sync.
+
+Rows are keyed by the Telnyx id (``telnyx_id``, unique) and upserted by it, so a sync that runs
+twice, concurrently, or after being killed midway leaves the same rows. A record deleted in Telnyx
+stays here with ``gone_upstream`` set: never silently dropped. Every field the API returns is kept
+(unknown extra fields in ``extra``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class RemoteRecord(models.Model):
+    """Bookkeeping shared by both kinds of synced record."""
+
+    telnyx_id = models.CharField(max_length=64, unique=True)
+    room_id = models.CharField(max_length=64, blank=True, db_index=True)
+    session_id = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(max_length=20, blank=True, db_index=True)
+    size_mb = models.FloatField(null=True, blank=True)
+    duration_secs = models.IntegerField(null=True, blank=True)
+    # Expires (about 10 minutes); kept for the record, a download always asks Telnyx for a fresh one.
+    download_url = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    record_type = models.CharField(max_length=40, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    last_synced_at = models.DateTimeField(default=timezone.now)
+    gone_upstream = models.BooleanField(default=False, db_index=True)
+    gone_upstream_at = models.DateTimeField(null=True, blank=True)
+
+    # The archived copy (RECORDINGS_ARCHIVE=1): survives Telnyx's deletion; downloads come from it.
+    archive_file = models.FileField(upload_to="archive/%Y/%m/", blank=True, max_length=255)
+    archive_size = models.BigIntegerField(null=True, blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archive_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self) -> bool:
+        return bool(self.archive_file and self.archived_at)
+
+
+class Recording(RemoteRecord):
+    class Type(models.TextChoices):
+        AUDIO = "audio", "Audio"
+        VIDEO = "video", "Video"
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", "Processing"
+        COMPLETED = "completed", "Completed"
+
+    participant_id = models.CharField(max_length=64, blank=True, db_index=True)
+    type = models.CharField(max_length=10, blank=True, db_index=True)
+    codec = models.CharField(max_length=20, blank=True)
+    # Names resolved from Telnyx for display and file names; NULL = not looked up yet.
+    room_name = models.CharField(max_length=255, null=True, blank=True)
+    participant_context = models.CharField(max_length=255, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["-started_at", "-id"], name="rec_started_idx"),
+            models.Index(fields=["size_mb"], name="rec_size_idx"),
+            models.Index(fields=["duration_secs"], name="rec_duration_idx"),
+            models.Index(fields=["gone_upstream", "-started_at"], name="rec_gone_started_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type or 'recording'} {self.telnyx_id}"
+
+    @property
+    def is_video(self) -> bool:
+        return self.type == self.Type.VIDEO
+
+    @property
+    def size_bytes(self) -> int | None:
+        return round(self.size_mb * 1_000_000) if self.size_mb is not None else None
+
+
+class Composition(RemoteRecord):
+    class Status(models.TextChoices):
+        ENQUEUED = "enqueued", "Enqueued"
+        PROCESSING = "processing", "Processing"
+        COMPLETED = "completed", "Completed"
+
+    user_id = models.CharField(max_length=64, blank=True)
+    format = models.CharField(max_length=10, blank=True)
+    resolution = models.CharField(max_length=20, blank=True)
+    video_layout = models.JSONField(null=True, blank=True)
+    webhook_event_url = models.TextField(blank=True)
+    webhook_event_failover_url = models.TextField(blank=True)
+    webhook_timeout_secs = models.IntegerField(null=True, blank=True)
+
+    # Polling state: growing intervals until completed; stalled after the deadline.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    poll_attempts = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    poll_deadline_at = models.DateTimeField(null=True, blank=True)
+    stalled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="comp_created_idx")]
+
+    def __str__(self) -> str:
+        return f"composition {self.telnyx_id}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == self.Status.COMPLETED or self.stalled_at is not None or self.gone_upstream
+
+    @property
+    def display_status(self) -> str:
+        if self.gone_upstream:
+            return "deleted"
+        if self.stalled_at is not None and self.status != self.Status.COMPLETED:
+            return "stalled"
+        return self.status or "unknown"
+
+
+class SyncRun(models.Model):
+    """One run of the recordings sync: when, what kind, how it went. The latest is on the page."""
+
+    class Kind(models.TextChoices):
+        INCREMENTAL = "incremental", "Incremental"
+        FULL = "full", "Full"
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The day incremental listing started from (filter[date_started_at][gte]).
+    since = models.DateField(null=True, blank=True)
+    api_calls = models.PositiveIntegerField(default=0)
+    seen = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    gone = models.PositiveIntegerField(default=0)
+    compositions_seen = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"{self.kind} sync {self.started_at:%Y-%m-%d %H:%M:%S} {self.outcome}"
+
+    @property
+    def duration_secs(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
