@@ -72,6 +72,10 @@ class TelnyxError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Celery and multiprocessing pickle exceptions; keep every attribute, not just the message.
+        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status={self.status!r}, message={self.message!r})"
 
@@ -185,7 +189,7 @@ class NotRetriedError(TelnyxError):
     retryable = False
     may_have_succeeded = True
 
-    def __init__(self, message: str, *, reason: str, **kwargs: Any) -> None:
+    def __init__(self, message: str, *, reason: str = "unknown", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.reason = reason
 
@@ -196,6 +200,13 @@ class UnexpectedResponseError(TelnyxError):
 
 class DownloadUnavailableError(TelnyxError):
     """The recording or composition has no ``download_url`` (still processing, or gone)."""
+
+
+def _rebuild(cls: type[TelnyxError], message: str, state: dict[str, Any]) -> TelnyxError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
 
 
 def field_from_source(source: Any) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import pickle
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -12,7 +13,9 @@ from dashboard.telnyx.errors import (
     NotRetriedError,
     RateLimitedError,
     ServerError,
+    TelnyxError,
     TelnyxTimeout,
+    ValidationError,
     field_from_source,
 )
 from dashboard.telnyx.records import ClientToken, PageMeta, Room, RoomRecording, RoomSession
@@ -139,3 +142,19 @@ def test_page_meta_fills_gaps():
     meta = PageMeta.from_api(None, page=2, page_size=10, count=3)
     assert (meta.page_number, meta.total_results, meta.total_pages) == (2, 13, 2)
     assert not meta.has_next and meta.has_previous
+
+
+def test_errors_survive_pickling_and_rebuilding_from_their_message():
+    original = ValidationError("Telnyx rejected the room.", field_errors=[("max_participants", "too big")])
+    copy = pickle.loads(pickle.dumps(original))  # noqa: S301 - our own bytes
+    assert type(copy) is ValidationError
+    assert (copy.message, copy.status, copy.field_errors) == (
+        original.message,
+        422,
+        [("max_participants", "too big")],
+    )
+    retried = pickle.loads(pickle.dumps(NotRetriedError("m", reason="timeout")))  # noqa: S301
+    assert retried.reason == "timeout" and not retried.retryable
+    # Celery's JSON result backend rebuilds exceptions as cls(*args).
+    for cls in (TelnyxError, NotRetriedError, RateLimitedError, ServerError, TelnyxTimeout, ValidationError):
+        assert str(cls(*cls("a sentence.").args)) == "a sentence."
