@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import socket
 import sys
 import threading
 import time
@@ -254,6 +255,10 @@ class RequestHandler(BaseHTTPRequestHandler):
     server_version = "TelnyxSandbox/1.0"
     sys_version = ""
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def version_string(self) -> str:
         return self.server_version
 
@@ -286,9 +291,11 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", str(len(payload)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
-            self.end_headers()
+            # One write for head and body: no Nagle/delayed-ACK stall on keep-alive connections.
+            self._headers_buffer.append(b"\r\n")
             if payload and self.command != "HEAD":
-                self.wfile.write(payload)
+                self._headers_buffer.append(payload)
+            self.flush_headers()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
