@@ -876,7 +876,9 @@ class TelnyxClient:
             yield from page.items
             if not page.items or page.meta.page_number >= page.meta.total_pages:
                 return
-            number = page.meta.page_number + 1
+            # Our own counter, not the echoed page_number: a server that echoes a wrong number must
+            # not make this loop forever.
+            number += 1
 
     def _record(
         self, response: httpx.Response, record: type[T], *, sessions: bool = False, participants: bool = False
