@@ -237,6 +237,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "dashboard.tasks.record_heartbeat",
         "schedule": float(HEARTBEAT_INTERVAL_SECS),
     },
+    "recordings-sync": {
+        "task": "recordings.tasks.sync_recordings_task",
+        "schedule": float(RECORDINGS_SYNC_INTERVAL_SECS),
+    },
+    "recordings-full-sync": {
+        "task": "recordings.tasks.sync_recordings_task",
+        "schedule": 86_400.0,
+        "kwargs": {"full": True},
+    },
+    "compositions-poll-sweep": {
+        "task": "recordings.tasks.poll_compositions_sweep",
+        "schedule": float(COMPOSITION_POLL_SWEEP_SECS),
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------------
