@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -8,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard.health import run_checks
 from dashboard.models import WorkerHeartbeat
+from rooms import services as rooms_services
 
 
 @login_not_required
@@ -21,10 +25,34 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+def _recording_stats() -> dict[str, Any] | None:
+    """``recordings.services.overview_stats()``, or None while the recordings app does not provide it."""
+    try:
+        from recordings.services import overview_stats
+    except ImportError:
+        return None
+    return overview_stats()
+
+
 def overview(request: HttpRequest) -> HttpResponse:
-    checks = run_checks()
-    workers = WorkerHeartbeat.objects.order_by("-last_seen")[:5]
-    context = {"checks": checks, "workers": workers}
+    """What is live now, the latest ended sessions, recordings and compositions, system health.
+
+    HTMX polls ask for one part each (by target id): ``live-now`` and ``system-status``.
+    """
+    target = request.htmx.target if request.htmx else None
+    context: dict[str, Any] = {"poll_secs": float(getattr(settings, "LIVE_SESSION_POLL_SECS", 3)) * 2}
+    if target in (None, "live-now"):
+        context["live"] = rooms_services.last_known("overview:live", rooms_services.live_sessions, default=[])
+    if target is None:
+        context["ended"] = rooms_services.last_known(
+            "overview:ended", lambda: rooms_services.list_sessions(active=False, page_size=8)
+        )
+        context["recording_stats"] = _recording_stats()
+    if target in (None, "system-status"):
+        context["checks"] = run_checks()
+        context["workers"] = WorkerHeartbeat.objects.order_by("-last_seen")[:5]
+    if target == "live-now":
+        return render(request, "dashboard/overview.html#live-now", context)
     if request.htmx:
         return render(request, "dashboard/overview.html#system-status", context)
     return render(request, "dashboard/overview.html", context)

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,25 +14,64 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('username', models.CharField(max_length=150)),
-                ('action', models.CharField(choices=[('room.create', 'Room created'), ('room.update', 'Room edited'), ('room.delete', 'Room deleted'), ('token.generate', 'Join token generated'), ('token.refresh', 'Join token refreshed'), ('session.mute', 'Muted'), ('session.unmute', 'Unmuted'), ('session.kick', 'Kicked'), ('session.end', 'Session ended'), ('recording.download', 'Recording downloaded'), ('recording.delete', 'Recording deleted'), ('recording.bulk_delete', 'Recordings bulk-deleted'), ('composition.create', 'Composition created'), ('composition.download', 'Composition downloaded'), ('composition.delete', 'Composition deleted')], db_index=True, max_length=40)),
-                ('room_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('room_name', models.CharField(blank=True, max_length=255)),
-                ('session_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('target', models.JSONField(blank=True, default=dict)),
-                ('succeeded', models.BooleanField()),
-                ('message', models.TextField(blank=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit_entries', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("username", models.CharField(max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("room.create", "Room created"),
+                            ("room.update", "Room edited"),
+                            ("room.delete", "Room deleted"),
+                            ("token.generate", "Join token generated"),
+                            ("token.refresh", "Join token refreshed"),
+                            ("session.mute", "Muted"),
+                            ("session.unmute", "Unmuted"),
+                            ("session.kick", "Kicked"),
+                            ("session.end", "Session ended"),
+                            ("recording.download", "Recording downloaded"),
+                            ("recording.delete", "Recording deleted"),
+                            ("recording.bulk_delete", "Recordings bulk-deleted"),
+                            ("composition.create", "Composition created"),
+                            ("composition.download", "Composition downloaded"),
+                            ("composition.delete", "Composition deleted"),
+                        ],
+                        db_index=True,
+                        max_length=40,
+                    ),
+                ),
+                ("room_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("room_name", models.CharField(blank=True, max_length=255)),
+                ("session_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("target", models.JSONField(blank=True, default=dict)),
+                ("succeeded", models.BooleanField()),
+                ("message", models.TextField(blank=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit log',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['username', '-created_at'], name='rooms_audit_usernam_0b2f39_idx')],
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit log",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["username", "-created_at"], name="rooms_audit_usernam_0b2f39_idx")
+                ],
             },
         ),
     ]

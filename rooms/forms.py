@@ -1,0 +1,148 @@
+"""Forms of the rooms pages: the API's bounds checked here, Telnyx's own 422s added beside each field."""
+
+from __future__ import annotations
+
+from django import forms
+
+from rooms import services as S
+
+
+class RoomForm(forms.Form):
+    """Every field of a room in the API. Blank URLs clear the field on edit."""
+
+    unique_name = forms.CharField(
+        label="Name", max_length=255, required=False, help_text="Unique name shown in the dashboard."
+    )
+    max_participants = forms.IntegerField(
+        label="Max participants",
+        min_value=S.MAX_PARTICIPANTS_MIN,
+        max_value=S.MAX_PARTICIPANTS_MAX,
+        initial=S.MAX_PARTICIPANTS_DEFAULT,
+        help_text=f"Between {S.MAX_PARTICIPANTS_MIN} and {S.MAX_PARTICIPANTS_MAX}.",
+    )
+    enable_recording = forms.BooleanField(
+        label="Record sessions", required=False, help_text="Each participant's audio and video is recorded."
+    )
+    webhook_event_url = forms.URLField(
+        label="Webhook URL",
+        required=False,
+        assume_scheme="https",
+        help_text="Where Telnyx sends room events.",
+    )
+    webhook_event_failover_url = forms.URLField(
+        label="Failover webhook URL",
+        required=False,
+        assume_scheme="https",
+        help_text="Used when the webhook URL fails or times out.",
+    )
+    webhook_timeout_secs = forms.IntegerField(
+        label="Webhook timeout (seconds)",
+        required=False,
+        min_value=S.WEBHOOK_TIMEOUT_MIN,
+        max_value=S.WEBHOOK_TIMEOUT_MAX,
+        help_text=f"Between {S.WEBHOOK_TIMEOUT_MIN} and {S.WEBHOOK_TIMEOUT_MAX}; blank for Telnyx's default.",
+    )
+
+    @classmethod
+    def initial_from(cls, room: S.Room) -> dict[str, object]:
+        return {name: getattr(room, name) for name in S.ROOM_FIELDS}
+
+    def add_telnyx_errors(self, error: S.RoomsError) -> None:
+        """Put Telnyx's 422 messages beside the fields they name; the rest above the form."""
+        placed = False
+        for name, messages in error.field_errors.items():
+            for message in messages:
+                if name in self.fields:
+                    self.add_error(name, message)
+                    placed = True
+                else:
+                    self.add_error(None, message)
+        if not placed:
+            self.add_error(None, error.message)
+
+
+class RoomFilterForm(forms.Form):
+    q = forms.CharField(label="Name contains", required=False)
+    created_from = forms.DateField(
+        label="Created from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(
+        label="Created to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SessionFilterForm(forms.Form):
+    STATUS_CHOICES = [("", "Any"), ("active", "Live"), ("ended", "Ended")]
+    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+    room = forms.CharField(label="Room id", required=False)
+    on_date = forms.DateField(
+        label="Started on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def active(self) -> bool | None:
+        return {"active": True, "ended": False}.get(self.cleaned_data.get("status") or "")
+
+
+class JoinTokenForm(forms.Form):
+    token_ttl_secs = forms.IntegerField(
+        label="Token lifetime (seconds)",
+        min_value=S.TOKEN_TTL_MIN,
+        max_value=S.TOKEN_TTL_MAX,
+        initial=S.TOKEN_TTL_DEFAULT,
+    )
+    refresh_token_ttl_secs = forms.IntegerField(
+        label="Refresh token lifetime (seconds)",
+        min_value=S.REFRESH_TTL_MIN,
+        max_value=S.REFRESH_TTL_MAX,
+        initial=S.REFRESH_TTL_DEFAULT,
+    )
+
+
+class RefreshTokenForm(forms.Form):
+    refresh_token = forms.CharField(widget=forms.HiddenInput)
+    token_ttl_secs = forms.IntegerField(
+        label="New token lifetime (seconds)",
+        min_value=S.TOKEN_TTL_MIN,
+        max_value=S.TOKEN_TTL_MAX,
+        initial=S.TOKEN_TTL_DEFAULT,
+    )
+
+
+class ModerationForm(forms.Form):
+    """``participants`` (ids, or the single value ``all``) and ``exclude`` (ids), as the API takes them.
+
+    The page's own form posts ``selected`` ids and a ``scope`` button (``selected``, ``all``,
+    ``all_except``), so it works without JavaScript; both shapes resolve to the same pair.
+    """
+
+    SCOPES = [("selected", "Selected"), ("all", "All"), ("all_except", "All except selected")]
+    participants = forms.MultipleChoiceField(required=False)
+    exclude = forms.MultipleChoiceField(required=False)
+    selected = forms.MultipleChoiceField(required=False)
+    scope = forms.ChoiceField(choices=SCOPES, required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # Ids are checked by Telnyx; any string is a choice here.
+        for name in ("participants", "exclude", "selected"):
+            self.fields[name].valid_value = lambda value: bool(value) and len(value) <= 64  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        scope = data.get("scope")
+        selected = list(data.get("selected") or [])
+        if scope == "all":
+            participants: str | list[str] = "all"
+            exclude: list[str] = []
+        elif scope == "all_except":
+            participants, exclude = "all", selected
+        elif scope == "selected":
+            participants, exclude = selected, []
+        else:
+            given = list(data.get("participants") or [])
+            participants = "all" if given == ["all"] else given
+            exclude = list(data.get("exclude") or [])
+        if participants != "all" and not participants:
+            raise forms.ValidationError("Choose at least one participant first.")
+        data["resolved"] = (participants, exclude)
+        return data
