@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import connection
 from kombu import Connection
 
-from dashboard.celery import app as celery_app
 from dashboard.models import WorkerHeartbeat
 
 
@@ -52,9 +51,10 @@ def _broker_name(url: str) -> str:
 
 
 def _broker() -> tuple[bool, str]:
-    url = celery_app.conf.broker_url
+    # The same settings the Celery app was configured from.
+    url = settings.CELERY_BROKER_URL
     try:
-        with Connection(url, transport_options=celery_app.conf.broker_transport_options, connect_timeout=2) as conn:
+        with Connection(url, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
             with conn.channel() as channel:
                 # A cheap round trip: declaring the default queue works on Redis and on the filesystem.

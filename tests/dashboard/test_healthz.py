@@ -2,8 +2,6 @@ import json
 
 import pytest
 
-from dashboard.celery import app as celery_app
-
 
 @pytest.mark.django_db
 def test_healthz_is_200_when_database_broker_and_telnyx_answer(client, telnyx_sandbox):
@@ -28,10 +26,10 @@ def test_healthz_never_shows_the_api_key(client, telnyx_sandbox, settings):
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_the_broker_is_down(client, telnyx_sandbox, monkeypatch):
+def test_healthz_is_503_when_the_broker_is_down(client, telnyx_sandbox, settings):
     # Nothing listens on port 1: the broker is down.
-    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr(celery_app.conf, "broker_transport_options", {})
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}
     response = client.get("/healthz")
     body = json.loads(response.content)
     assert response.status_code == 503

@@ -32,7 +32,7 @@ def test_overview_looks_finished_at_desktop_and_phone_width(
 def test_login_page_at_phone_width(browser, live_server, artifacts_dir):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.goto(f"{live_server.url}/rooms/")
+    page.goto(f"{live_server.url}/")
     page.wait_for_url("**/accounts/login/**")
     box = page.locator(".auth-card").bounding_box()
     assert box is not None and box["width"] <= 390
