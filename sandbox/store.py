@@ -138,7 +138,7 @@ class Store:
         self.rooms = Table("created_at")  # indexes only for fields that never change
         self.sessions = Table("created_at", ("room_id",))
         self.participants = Table("joined_at", ("session_id",))
-        self.recordings = Table("created_at", ("room_id", "session_id", "participant_id"))
+        self.recordings = Table("created_at", ("room_id", "session_id", "participant_id", "type"))
         self.compositions = Table("created_at", ("session_id",))
         self.deleted_rooms: dict[str, Record] = {}
         self.present: dict[str, set[str]] = {}  # session id -> ids of participants in it now

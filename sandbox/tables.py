@@ -101,13 +101,9 @@ class Table:
         from_index = candidates is not None
         if candidates is None:
             candidates = self.order
-        if not checks:
-            rows = list(candidates) if from_index else candidates
-        elif len(checks) == 1:
-            check = checks[0]
-            rows = [r for r in candidates if check(r)]
-        else:
-            rows = [r for r in candidates if all(c(r) for c in checks)]
+        rows = list(candidates) if from_index else candidates
+        for check in checks:  # one tight pass per check, each over what the last one kept
+            rows = [r for r in rows if check(r)]
         if from_index:
             rows.sort(key=self.key)
         return rows
