@@ -23,7 +23,16 @@ def upstream_ids(sandbox) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def local_snapshot() -> dict[str, tuple]:
-    fields = ("room_id", "session_id", "participant_id", "type", "status", "size_mb", "duration_secs", "started_at")
+    fields = (
+        "room_id",
+        "session_id",
+        "participant_id",
+        "type",
+        "status",
+        "size_mb",
+        "duration_secs",
+        "started_at",
+    )
     return {row[0]: row[1:] for row in Recording.objects.values_list("telnyx_id", *fields)}
 
 
@@ -80,7 +89,9 @@ def test_sync_under_thirty_percent_faults_gives_the_identical_result(seeded, set
     settings.TELNYX_MAX_RETRIES = 4
     settings.TELNYX_RETRY_MAX_WAIT = 0.05
     settings.TELNYX_READ_TIMEOUT = 0.5
-    seeded.set_faults(rate=0.3, statuses=[429, 500, 503], retry_after=0, timeout_rate=0.05, timeout_secs=1, seed=7)
+    seeded.set_faults(
+        rate=0.3, statuses=[429, 500, 503], retry_after=0, timeout_rate=0.05, timeout_secs=1, seed=7
+    )
     try:
         run = sync_until_done()
     finally:
@@ -95,7 +106,9 @@ def test_sync_under_thirty_percent_faults_gives_the_identical_result(seeded, set
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_syncs_leave_no_duplicates(seeded) -> None:  # type: ignore[no-untyped-def]
     sync_recordings()  # the first full sync
-    more = seeded.seed(rooms=10, sessions_per_room=10, participants_per_session=2)  # 400 more, all in the past
+    more = seeded.seed(
+        rooms=10, sessions_per_room=10, participants_per_session=2
+    )  # 400 more, all in the past
     errors: list[BaseException] = []
     runs: list[SyncRun] = []
 
@@ -127,9 +140,8 @@ def test_two_concurrent_syncs_leave_no_duplicates(seeded) -> None:  # type: igno
 
 @pytest.mark.django_db
 def test_full_syncs_never_overlap(telnyx_sandbox) -> None:  # type: ignore[no-untyped-def]
-    with full_sync_lock():
-        with pytest.raises(SyncAlreadyRunning):
-            sync_recordings(full=True)
+    with full_sync_lock(), pytest.raises(SyncAlreadyRunning):
+        sync_recordings(full=True)
     assert SyncRun.objects.get().outcome == SyncRun.Outcome.SKIPPED
     telnyx_sandbox.clear_request_counts()
     assert sync_recordings(full=True).outcome == SyncRun.Outcome.SUCCEEDED  # the lock was released
