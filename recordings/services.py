@@ -587,8 +587,10 @@ def storage_per_day(*, days: int = 30, today: date | None = None) -> list[dict[s
 
 def known_rooms() -> list[tuple[str, str]]:
     """(room id, name) of the rooms that have recordings, for the filter's choices."""
-    latest = SyncRun.objects.order_by("-id").values_list("id", flat=True).first()
-    key = f"recordings:known-rooms:{latest}"
+    # Rooms change only when a sync (or a bulk write) ran: keyed on the latest run and row count.
+    latest = SyncRun.objects.order_by("-id").values_list("id", "started_at").first()
+    stamp = f"{latest[0]}-{latest[1].timestamp()}" if latest else "none"
+    key = f"recordings:known-rooms:{stamp}:{Recording.objects.order_by('-id').values_list('id', flat=True).first()}"
     rooms = cache.get(key)
     if rooms is None:
         rooms = sorted(

@@ -1,0 +1,75 @@
+"""Bulk delete: previewed from Telnyx, refused without a filter, deletes exactly what was counted."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from dashboard.telnyx import get_client
+from recordings.models import Recording
+from recordings.services import sync_recordings
+from rooms.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def synced(telnyx_sandbox):  # type: ignore[no-untyped-def]
+    telnyx_sandbox.seed(rooms=10, sessions_per_room=10, participants_per_session=2)
+    sync_recordings()
+    return telnyx_sandbox
+
+
+def test_bulk_delete_refuses_an_empty_filter(admin_client, synced) -> None:  # type: ignore[no-untyped-def]
+    synced.clear_request_counts()
+    response = admin_client.post(reverse("recordings:bulk_delete"), {"confirm_count": "400"})
+    assert response.status_code == 400
+    assert "at least one filter" in response.content.decode()
+    assert synced.request_count("DELETE /room_recordings") == 0
+    assert len(list(get_client().iter_recordings())) == 400
+
+
+def test_bulk_delete_deletes_exactly_what_the_preview_counted(admin_client, synced) -> None:  # type: ignore[no-untyped-def]
+    room_id = Recording.objects.values_list("room_id", flat=True).order_by("room_id").first()
+    filters = {"room": room_id, "type": "video"}
+
+    preview = admin_client.get(reverse("recordings:bulk_delete"), filters)
+    assert preview.status_code == 200
+    counted = preview.context["preview"].count
+    assert counted == 20  # 10 sessions x 2 participants, video only
+    assert f'data-preview-count="{counted}"' in preview.content.decode()
+    assert len(preview.context["preview"].sample) == 10
+
+    wrong = admin_client.post(reverse("recordings:bulk_delete"), {**filters, "confirm_count": str(counted - 1)})
+    assert wrong.status_code == 200
+    assert wrong.context["confirm"].errors
+    assert len(list(get_client().iter_recordings(room_id=room_id, type="video"))) == counted
+
+    synced.clear_request_counts()
+    done = admin_client.post(reverse("recordings:bulk_delete"), {**filters, "confirm_count": str(counted)})
+    assert done.status_code == 200
+    result = done.context["result"]
+    assert result.deleted == counted
+    assert synced.request_count("DELETE /room_recordings") == 1
+    assert list(get_client().iter_recordings(room_id=room_id, type="video")) == []
+    assert len(list(get_client().iter_recordings())) == 400 - counted
+    assert Recording.objects.filter(room_id=room_id, type="video", gone_upstream=True).count() == counted
+    assert len(result.marked) == counted
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.RECORDINGS_BULK_DELETE)
+    assert entry.succeeded and entry.target["deleted"] == counted
+
+
+def test_bulk_delete_by_participant_name_asks_for_an_id(admin_client, synced) -> None:  # type: ignore[no-untyped-def]
+    response = admin_client.get(reverse("recordings:bulk_delete"), {"participant": "alice"})
+    assert response.status_code == 400
+    assert "participant id" in response.content.decode()
+
+
+def test_single_delete_marks_the_row_and_audits(admin_client, synced) -> None:  # type: ignore[no-untyped-def]
+    recording = Recording.objects.first()
+    response = admin_client.post(reverse("recordings:delete", args=[recording.telnyx_id]))
+    assert response.status_code == 302
+    recording.refresh_from_db()
+    assert recording.gone_upstream
+    assert len(list(get_client().iter_recordings())) == 399
+    assert AuditEntry.objects.get(action=AuditEntry.Action.RECORDING_DELETE).succeeded
