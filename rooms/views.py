@@ -299,6 +299,7 @@ def _token_answer(request: HttpRequest, room_id: str, **token_context: Any) -> H
     if request.htmx:
         response = render(request, "rooms/detail.html#join-token", context)
     else:
+        context.pop("room_id")
         response = _render_room_detail(request, room_id, **context)
     response["Cache-Control"] = "no-store"  # the answer holds a credential
     return response
