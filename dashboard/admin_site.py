@@ -13,4 +13,3 @@ class DashboardAdminSite(admin.AdminSite):
         """Members of the Admin group may use the admin site without also being marked staff."""
         user = request.user
         return bool(user.is_active and (user.is_staff or role_of(user) is Role.ADMIN))
-

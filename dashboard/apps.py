@@ -26,7 +26,6 @@ class DashboardConfig(AppConfig):
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="dashboard-sync-roles")
 
 
-
 class DashboardAdminConfig(admin_apps.AdminConfig):
     """Django's admin, on a site that lets the Admin role in."""
 

@@ -54,7 +54,9 @@ def _broker() -> tuple[bool, str]:
     # The same settings the Celery app was configured from.
     url = settings.CELERY_BROKER_URL
     try:
-        with Connection(url, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS, connect_timeout=2) as conn:
+        with Connection(
+            url, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS, connect_timeout=2
+        ) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
             with conn.channel() as channel:
                 # A cheap round trip: declaring the default queue works on Redis and on the filesystem.

@@ -13,8 +13,10 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -47,23 +49,36 @@ def _start_sandbox(env: dict[str, str], var_dir: Path) -> subprocess.Popen[str]:
         "--seed", "demo", "--state", str(var_dir / "sandbox-state.json"),
     ]  # fmt: skip
     process = subprocess.Popen(  # noqa: S603
-        command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        command,
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        start_new_session=True,
     )
     assert process.stdout is not None
     deadline = time.monotonic() + 30
     for line in process.stdout:
         print(f"[sandbox] {line.rstrip()}", flush=True)
-        ready = re.search(r"SANDBOX_READY base_url=(\S+)(?: api_key=\S+)?(?: webhook_public_key=(\S+))?", line)
-        if ready:
+        if line.startswith("SANDBOX_READY "):
+            fields = dict(re.findall(r"(\w+)=(\S+)", line))
             env["TELNYX_API_KEY"] = api_key
-            env["TELNYX_API_BASE_URL"] = ready.group(1)
-            if ready.group(2):
-                env.setdefault("TELNYX_WEBHOOK_PUBLIC_KEY", ready.group(2))
+            env["TELNYX_API_BASE_URL"] = fields["base_url"]
+            if "webhook_public_key" in fields:
+                env.setdefault("TELNYX_WEBHOOK_PUBLIC_KEY", fields["webhook_public_key"])
+            threading.Thread(target=_echo, args=("sandbox", process.stdout), daemon=True).start()
             return process
         if time.monotonic() > deadline:
             break
     process.terminate()
     raise SystemExit("The Telnyx sandbox did not start; see its output above.")
+
+
+def _echo(name: str, stream: IO[str]) -> None:
+    for line in stream:
+        print(f"[{name}] {line.rstrip()}", flush=True)
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
@@ -94,9 +109,9 @@ def main() -> int:
     var_dir.mkdir(parents=True, exist_ok=True)
     _prepare_environment(env, var_dir)
     processes: list[tuple[str, subprocess.Popen[str]]] = []
-    # Ctrl-C reaches every child in the terminal's process group; SIGTERM (docker, systemd) is
-    # treated the same way, and either way each child gets SIGTERM and time to finish.
+    # SIGTERM (docker, systemd) is treated like Ctrl-C: each child gets SIGTERM and time to finish.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started from a shell that ignores SIGINT
     try:
         if env.get("TELNYX_API_KEY"):
             _say(f"Using the Telnyx API at {env.get('TELNYX_API_BASE_URL', 'https://api.telnyx.com/v2')}.")
@@ -121,8 +136,12 @@ def main() -> int:
             "beat": [PYTHON, "-m", "celery", "-A", "dashboard", "beat", "--loglevel", "INFO"],
         }  # fmt: skip
         for name, command in commands.items():
-            processes.append((name, subprocess.Popen(command, cwd=BASE_DIR, env=env, text=True)))  # noqa: S603
-        _say(f"Dashboard: http://{host if ':' not in host else f'[{host}]'}:{port}/  (Ctrl-C stops everything)")
+            # Own sessions: Ctrl-C reaches only this launcher, which then stops each child in order.
+            child = subprocess.Popen(command, cwd=BASE_DIR, env=env, text=True, start_new_session=True)  # noqa: S603
+            processes.append((name, child))
+        _say(
+            f"Dashboard: http://{host if ':' not in host else f'[{host}]'}:{port}/  (Ctrl-C stops everything)"
+        )
         while True:
             for name, process in processes:
                 if process.poll() is not None:

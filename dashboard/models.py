@@ -13,6 +13,9 @@ class Access(models.Model):
         default_permissions = ()
         permissions = list(PERMISSIONS.items())
 
+    def __str__(self) -> str:
+        return "dashboard permissions"
+
 
 class WorkerHeartbeat(models.Model):
     """Last time each Celery worker ran the periodic heartbeat task; shown on the overview."""

@@ -13,7 +13,9 @@ from dashboard.models import WorkerHeartbeat
 def record_heartbeat(hostname: str | None = None) -> None:
     """Note that a worker consumed a task just now; the overview and /healthz show it."""
     name = hostname or socket.gethostname()
-    updated = WorkerHeartbeat.objects.filter(hostname=name).update(last_seen=timezone.now(), beats=F("beats") + 1)
+    updated = WorkerHeartbeat.objects.filter(hostname=name).update(
+        last_seen=timezone.now(), beats=F("beats") + 1
+    )
     if not updated:
         WorkerHeartbeat.objects.update_or_create(
             hostname=name, defaults={"last_seen": timezone.now(), "beats": 1}

@@ -9,7 +9,14 @@ class Migration(migrations.Migration):
     operations = [
         migrations.CreateModel(
             name="Access",
-            fields=[("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"))],
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                )
+            ],
             options={
                 "managed": False,
                 "default_permissions": (),
@@ -28,7 +35,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="WorkerHeartbeat",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("hostname", models.CharField(max_length=255, unique=True)),
                 ("last_seen", models.DateTimeField()),
                 ("beats", models.PositiveBigIntegerField(default=0)),

@@ -12,7 +12,9 @@ def test_missing_variables_take_their_defaults():
     assert env_list("X", ["a"], environ={}) == ["a"]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False)]
+)
 def test_booleans_accept_the_usual_spellings(raw, expected):
     assert env_bool("FLAG", not expected, environ={"FLAG": raw}) is expected
 

@@ -18,7 +18,11 @@ def _manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Compl
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TELNYX_"))}
     clean["DASHBOARD_VAR_DIR"] = str(tmp_path)
     return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env={**clean, **env}, capture_output=True, text=True
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
     )
 
 
@@ -42,7 +46,10 @@ def test_a_malformed_variable_names_itself(tmp_path):
 
 
 def test_database_url_selects_postgresql(tmp_path):
-    code = "from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'])"
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['ENGINE'], d['NAME'], d['HOST'])"
+    )
     env = {**PRODUCTION, "DATABASE_URL": "postgres://dash@db.internal:5432/videodash"}
     result = _manage("shell", "-v", "0", "-c", code, env=env, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -50,7 +57,10 @@ def test_database_url_selects_postgresql(tmp_path):
 
 
 def test_without_redis_url_the_broker_is_embedded_under_var(tmp_path):
-    code = "from django.conf import settings; print(settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in'])"
+    code = (
+        "from django.conf import settings; "
+        "print(settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in'])"
+    )
     result = _manage("shell", "-v", "0", "-c", code, env={**PRODUCTION, "REDIS_URL": ""}, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["filesystem://", str(tmp_path / "broker" / "queue")]
