@@ -40,7 +40,9 @@ def test_bulk_delete_deletes_exactly_what_the_preview_counted(admin_client, sync
     assert f'data-preview-count="{counted}"' in preview.content.decode()
     assert len(preview.context["preview"].sample) == 10
 
-    wrong = admin_client.post(reverse("recordings:bulk_delete"), {**filters, "confirm_count": str(counted - 1)})
+    wrong = admin_client.post(
+        reverse("recordings:bulk_delete"), {**filters, "confirm_count": str(counted - 1)}
+    )
     assert wrong.status_code == 200
     assert wrong.context["confirm"].errors
     assert len(list(get_client().iter_recordings(room_id=room_id, type="video"))) == counted

@@ -85,7 +85,9 @@ def test_range_request_is_answered_206_with_content_range(viewer_client, big_rec
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.RECORDING_DOWNLOAD).exists()
 
 
-def test_expired_stored_link_is_renewed_behind_the_scenes(viewer_client, big_recording, telnyx_sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_expired_stored_link_is_renewed_behind_the_scenes(
+    viewer_client, big_recording, telnyx_sandbox
+) -> None:  # type: ignore[no-untyped-def]
     Recording.objects.filter(pk=big_recording.pk).update(
         download_url=big_recording.download_url.replace("expires=", "expires=1")
     )
