@@ -36,7 +36,7 @@ class RemoteRecord(models.Model):
     last_seen_at = models.DateTimeField(default=timezone.now)
     last_synced_at = models.DateTimeField(default=timezone.now)
     gone_upstream = models.BooleanField(default=False, db_index=True)
-    gone_upstream_at = models.DateTimeField(null=True, blank=True)
+    gone_upstream_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     # The archived copy (RECORDINGS_ARCHIVE=1): survives Telnyx's deletion; downloads come from it.
     archive_file = models.FileField(upload_to="archive/%Y/%m/", blank=True, max_length=255)

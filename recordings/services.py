@@ -22,8 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dashboard.telnyx import (
@@ -564,33 +563,48 @@ def recording_totals(qs: QuerySet[Recording]) -> dict[str, Any]:
 
 
 def storage_per_day(*, days: int = 30, today: date | None = None) -> list[dict[str, Any]]:
-    """MB of recordings (not gone) started on each of the last ``days`` days, oldest first, zeros kept."""
+    """MB of recordings (not gone) started on each of the last ``days`` days, oldest first, zeros kept.
+
+    One query of conditional aggregates over an index range (a per-row date cast is slow on SQLite),
+    cached until the next sync run or new row.
+    """
     today = today or timezone.now().astimezone(UTC).date()
     first = today - timedelta(days=days - 1)
-    rows = (
-        Recording.objects.filter(gone_upstream=False, started_at__gte=_day_start(first))
-        .annotate(day=TruncDate("started_at", tzinfo=UTC))
-        .values("day")
-        .annotate(size=Sum("size_mb"), count=Count("id"))
-        .order_by()
+    key = f"recordings:storage-per-day:{first}:{days}:{_data_stamp()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    aggregates: dict[str, Any] = {}
+    for i in range(days):
+        window = Q(
+            started_at__gte=_day_start(first + timedelta(days=i)),
+            started_at__lt=_day_start(first + timedelta(days=i + 1)),
+        )
+        aggregates[f"size{i}"] = Sum("size_mb", filter=window)
+        aggregates[f"count{i}"] = Count("id", filter=window)
+    row = Recording.objects.filter(gone_upstream=False, started_at__gte=_day_start(first)).aggregate(
+        **aggregates
     )
-    by_day = {row["day"]: row for row in rows}
-    return [
-        {
-            "day": first + timedelta(days=i),
-            "size_mb": (by_day.get(first + timedelta(days=i)) or {}).get("size") or 0.0,
-            "count": (by_day.get(first + timedelta(days=i)) or {}).get("count") or 0,
-        }
+    result = [
+        {"day": first + timedelta(days=i), "size_mb": row[f"size{i}"] or 0.0, "count": row[f"count{i}"] or 0}
         for i in range(days)
     ]
+    cache.set(key, result, 300)
+    return result
+
+
+def _data_stamp() -> str:
+    """Changes whenever a sync ran or rows were added or marked gone: a key for cached figures."""
+    latest = SyncRun.objects.order_by("-id").values_list("id", "started_at").first()
+    stamp = f"{latest[0]}-{latest[1].timestamp()}" if latest else "none"
+    newest = Recording.objects.order_by("-id").values_list("id", flat=True).first()
+    gone = Recording.objects.aggregate(latest=Max("gone_upstream_at"))["latest"]
+    return f"{stamp}:{newest}:{gone.timestamp() if gone else 0}"
 
 
 def known_rooms() -> list[tuple[str, str]]:
     """(room id, name) of the rooms that have recordings, for the filter's choices."""
-    # Rooms change only when a sync (or a bulk write) ran: keyed on the latest run and row count.
-    latest = SyncRun.objects.order_by("-id").values_list("id", "started_at").first()
-    stamp = f"{latest[0]}-{latest[1].timestamp()}" if latest else "none"
-    key = f"recordings:known-rooms:{stamp}:{Recording.objects.order_by('-id').values_list('id', flat=True).first()}"
+    key = f"recordings:known-rooms:{_data_stamp()}"
     rooms = cache.get(key)
     if rooms is None:
         rooms = sorted(

@@ -60,12 +60,15 @@ def recording_list(request: HttpRequest) -> HttpResponse:
     form = RecordingFilterForm(request.GET or None, rooms=services.known_rooms())
     filters = form.to_filters()
     qs = services.filter_recordings(filters, sort=form.sort_key if form.is_bound else "-date")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = services.recording_totals(qs)
+    paginator = Paginator(qs, PAGE_SIZE)
+    paginator.__dict__["count"] = totals["count"]  # the totals already counted: no second COUNT(*)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
         "recordings": page.object_list,
-        "totals": services.recording_totals(qs),
+        "totals": totals,
         "filters": filters,
         "query": _query_without(request, "page"),
         "sort_query": _query_without(request, "page", "sort"),
