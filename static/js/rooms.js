@@ -37,6 +37,8 @@
     apply();
   });
 
+  // afterSwap runs in the same task that inserted the new rows, so no frame shows them unchecked.
+  document.addEventListener("htmx:afterSwap", apply);
   document.addEventListener("htmx:afterSettle", apply);
   document.addEventListener("DOMContentLoaded", function () {
     boxes().forEach(function (b) { if (b.checked) selected.add(b.value); });

@@ -48,8 +48,13 @@ def test_moderator_runs_a_live_session(page, live_server, moderator_user, telnyx
     dave = telnyx_sandbox.join(room.id, "dave")["id"]
     page.wait_for_selector(f"#participant-{dave}", timeout=5000)
     assert page.evaluate("window.__sameDocument") is True
-    page.wait_for_timeout(700)  # at least one more refresh
-    assert page.is_checked(f"#participant-{people['bob']} input[name=selected]")
+    # Through several refreshes (every 0.5 s) the box never shows unchecked.
+    box = f"#participant-{people['bob']} input[name=selected]"
+    samples = []
+    for _ in range(40):
+        samples.append(page.is_checked(box))
+        page.wait_for_timeout(40)
+    assert all(samples), samples
     assert page.inner_text("[data-selected-count]") == "1"
 
     # Mute all except the selected one (bob).
