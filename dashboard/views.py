@@ -40,7 +40,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     HTMX polls ask for one part each (by target id): ``live-now`` and ``system-status``.
     """
     target = request.htmx.target if request.htmx else None
-    context: dict[str, Any] = {"poll_secs": float(getattr(settings, "LIVE_SESSION_POLL_SECS", 3)) * 2}
+    context: dict[str, Any] = {"poll_secs": float(settings.LIVE_SESSION_POLL_SECS) * 2}
     if target in (None, "live-now"):
         context["live"] = rooms_services.last_known("overview:live", rooms_services.live_sessions, default=[])
     if target is None:

@@ -65,7 +65,7 @@ def _query_without(request: HttpRequest, name: str) -> str:
 
 
 def _poll_secs() -> float:
-    return float(getattr(settings, "LIVE_SESSION_POLL_SECS", 3))
+    return float(settings.LIVE_SESSION_POLL_SECS)
 
 
 def _moderation_perms(request: HttpRequest) -> dict[str, bool]:
