@@ -405,12 +405,18 @@ def session_action(request: HttpRequest, session_id: str, action: str) -> HttpRe
     detail = result.detail
     stale = detail is None
     if detail is None:
-        snapshot = S.last_known(f"session:{session_id}:table", lambda: S.get_session(session_id=session_id))
+        try:
+            snapshot = S.last_known(
+                f"session:{session_id}:table", lambda: S.get_session(session_id=session_id)
+            )
+        except S.RoomsError:  # no such session (any more): the result banner already says why
+            snapshot = S.Snapshot(value=None)
         detail = snapshot.value
     context = _session_context(request, session_id, detail, result=result, stale_table=stale)
     return render(request, "sessions/detail.html#moderation", context)
 
 
+@require_perm("view_dashboard")
 @require_GET
 def session_attendance(request: HttpRequest, session_id: str) -> HttpResponse:
     """Attendance as CSV: participant, context, joined, left, seconds present."""

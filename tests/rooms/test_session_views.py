@@ -239,3 +239,12 @@ def test_ended_session_links_to_building_a_composition(moderator_client, live_se
     except Exception:
         pytest.skip("the compositions pages are not installed yet")
     assert expected in page
+
+
+@pytest.mark.parametrize("action", ["mute", "kick", "end"])
+def test_an_action_on_an_unknown_session_says_so_instead_of_failing(moderator_client, telnyx_sandbox, action):
+    url = reverse(f"sessions:{action}", args=["00000000-0000-4000-8000-000000000000"])
+    response = moderator_client.post(url, {"scope": "all"}, **MODERATION)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'class="banner bad"' in body and "no room session with that id" in body
