@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.telnyx import TelnyxError
@@ -145,7 +145,12 @@ def recording_delete(request: HttpRequest, recording_id: str) -> HttpResponse:
         messages.error(request, f"The recording was not deleted: {exc.message}")
     else:
         messages.success(request, f"Deleted {services.download_filename(recording)}.")
-    return redirect(request.POST.get("next") or reverse("recordings:list"))
+    next_url = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("recordings:list")
+    return redirect(next_url)
 
 
 def bulk_delete(request: HttpRequest) -> HttpResponse:

@@ -75,3 +75,15 @@ def test_single_delete_marks_the_row_and_audits(admin_client, synced) -> None:  
     assert recording.gone_upstream
     assert len(list(get_client().iter_recordings())) == 399
     assert AuditEntry.objects.get(action=AuditEntry.Action.RECORDING_DELETE).succeeded
+
+
+def test_single_delete_goes_back_to_the_page_but_never_off_site(admin_client, synced) -> None:  # type: ignore[no-untyped-def]
+    first, second = Recording.objects.all()[:2]
+    back = admin_client.post(
+        reverse("recordings:delete", args=[first.telnyx_id]), {"next": "/recordings/?page=2"}
+    )
+    assert back["Location"] == "/recordings/?page=2"
+    away = admin_client.post(
+        reverse("recordings:delete", args=[second.telnyx_id]), {"next": "https://evil.example/phish"}
+    )
+    assert away["Location"] == reverse("recordings:list")
