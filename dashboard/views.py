@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -39,6 +40,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 
     HTMX polls ask for one part each (by target id): ``live-now`` and ``system-status``.
     """
+    if not request.user.has_perm("dashboard.view_dashboard"):
+        raise PermissionDenied
     target = request.htmx.target if request.htmx else None
     context: dict[str, Any] = {"poll_secs": float(settings.LIVE_SESSION_POLL_SECS) * 2}
     if target in (None, "live-now"):

@@ -91,6 +91,7 @@ def _partial(request: HttpRequest, template: str, partials: dict[str, str], defa
 # --- rooms ------------------------------------------------------------------------------------------
 
 
+@require_perm("view_dashboard")
 @require_GET
 def room_list(request: HttpRequest) -> HttpResponse:
     form = RoomFilterForm(request.GET or None)
@@ -178,6 +179,7 @@ def _room_or_404(request: HttpRequest, room_id: str) -> S.Room | None:
     return snapshot.value  # type: ignore[no-any-return]
 
 
+@require_perm("view_dashboard")
 @require_GET
 def room_detail(request: HttpRequest, room_id: str) -> HttpResponse:
     return _render_room_detail(request, room_id)
@@ -308,6 +310,7 @@ def _token_answer(request: HttpRequest, room_id: str, **token_context: Any) -> H
 # --- sessions ---------------------------------------------------------------------------------------
 
 
+@require_perm("view_dashboard")
 @require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
     form = SessionFilterForm(request.GET or None)
@@ -335,6 +338,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_perm("view_dashboard")
 @require_GET
 def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
     table_only = bool(request.htmx) and request.htmx.target == "participant-table"

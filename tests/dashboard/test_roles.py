@@ -89,3 +89,21 @@ def test_adduser_refuses_weak_passwords_and_missing_terminal():
 def test_adduser_rejects_an_unknown_role():
     with pytest.raises(CommandError):
         call_command("adduser", "erin", role="owner", password="a-long-enough-passphrase")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/rooms/",
+        "/rooms/00000000-0000-4000-8000-000000000000/",
+        "/sessions/",
+        "/sessions/00000000-0000-4000-8000-000000000000/",
+        "/sessions/00000000-0000-4000-8000-000000000000/attendance.csv",
+        "/recordings/",
+    ],
+)
+def test_a_user_without_a_role_sees_no_rooms_sessions_or_recordings(client, url):
+    client.force_login(make_user("nobody", None))
+    assert client.get(url).status_code == 403
