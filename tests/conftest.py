@@ -22,6 +22,14 @@ def make_user(username: str, role: Role | None) -> User:
     return user
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():  # type: ignore[no-untyped-def]
+    """Each test starts with no cached Telnyx data and no lock left by an earlier, interrupted run."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def admin_user(db) -> User:  # type: ignore[no-untyped-def]
     return make_user("ada-admin", Role.ADMIN)
