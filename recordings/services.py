@@ -13,7 +13,7 @@ import re
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -34,6 +34,8 @@ from dashboard.telnyx import (
     get_client,
 )
 from recordings.models import Composition, Recording, SyncRun
+from rooms.audit import audited, record_action
+from rooms.models import AuditEntry
 
 logger = logging.getLogger(__name__)
 
@@ -797,36 +799,18 @@ def open_download(record: Recording | Composition, *, byte_range: str | None = N
 
 def delete_recording(*, user: Any, recording: Recording) -> None:
     """Delete one recording in Telnyx (already gone counts as done), mark it, audit it."""
-    from rooms.audit import record_action
-    from rooms.models import AuditEntry
-
-    try:
-        get_client().delete_recording(recording.telnyx_id)
-    except NotFoundError:
-        pass
-    except TelnyxError as exc:
-        record_action(
-            user=user,
-            action=AuditEntry.Action.RECORDING_DELETE,
-            succeeded=False,
-            message=exc.message,
-            room_id=recording.room_id,
-            room_name=recording.room_name or "",
-            session_id=recording.session_id,
-            target={"recording_id": recording.telnyx_id},
-        )
-        raise
-    Recording.objects.filter(pk=recording.pk).update(gone_upstream=True, gone_upstream_at=timezone.now())
-    record_action(
+    with audited(
         user=user,
         action=AuditEntry.Action.RECORDING_DELETE,
-        succeeded=True,
-        message=f"Deleted {download_filename(recording)}.",
         room_id=recording.room_id,
         room_name=recording.room_name or "",
         session_id=recording.session_id,
         target={"recording_id": recording.telnyx_id},
-    )
+    ) as outcome:
+        with suppress(NotFoundError):  # already gone in Telnyx counts as deleted
+            get_client().delete_recording(recording.telnyx_id)
+        Recording.objects.filter(pk=recording.pk).update(gone_upstream=True, gone_upstream_at=timezone.now())
+        outcome.message = f"Deleted {download_filename(recording)}."
 
 
 @dataclass
@@ -859,9 +843,6 @@ def bulk_delete_recordings(*, user: Any, filters: RecordingFilters, confirmed_co
     preview). Afterwards the matching local rows are marked gone upstream (what was removed) and an
     incremental sync is queued.
     """
-    from rooms.audit import record_action
-    from rooms.models import AuditEntry
-
     preview = preview_bulk_delete(filters, sample_size=1)
     if preview.count != confirmed_count:
         raise RecordingsError(
@@ -869,33 +850,20 @@ def bulk_delete_recordings(*, user: Any, filters: RecordingFilters, confirmed_co
             "check the preview again before deleting.",
             field_errors=[("confirm_count", f"The count is now {preview.count}.")],
         )
-    target = {k: str(v) for k, v in preview.api_filters.items()}
-    try:
-        deleted = get_client().delete_recordings(**preview.api_filters)
-    except TelnyxError as exc:
-        record_action(
-            user=user,
-            action=AuditEntry.Action.RECORDINGS_BULK_DELETE,
-            succeeded=False,
-            message=exc.message,
-            room_id=filters.room_id,
-            session_id=filters.session_id,
-            target={"filters": target},
-        )
-        raise
-    local = filter_recordings(RecordingFilters(**{**filters.__dict__}))
-    marked = list(local.order_by("-started_at")[:200])
-    now = timezone.now()
-    local.update(gone_upstream=True, gone_upstream_at=now)
-    record_action(
+    target: dict[str, Any] = {"filters": {k: str(v) for k, v in preview.api_filters.items()}}
+    with audited(
         user=user,
         action=AuditEntry.Action.RECORDINGS_BULK_DELETE,
-        succeeded=True,
-        message=f"Deleted {deleted} recording{'s' if deleted != 1 else ''} in Telnyx.",
         room_id=filters.room_id,
         session_id=filters.session_id,
-        target={"filters": target, "deleted": deleted},
-    )
+        target=target,
+    ) as outcome:
+        deleted = get_client().delete_recordings(**preview.api_filters)
+        target["deleted"] = deleted
+        outcome.message = f"Deleted {deleted} recording{'s' if deleted != 1 else ''} in Telnyx."
+    local = filter_recordings(RecordingFilters(**{**filters.__dict__}))
+    marked = list(local.order_by("-started_at")[:200])
+    local.update(gone_upstream=True, gone_upstream_at=timezone.now())
     from recordings import tasks
 
     transaction.on_commit(lambda: tasks.sync_recordings_task.delay())
@@ -937,24 +905,19 @@ def create_composition(
     *, user: Any, session_id: str, resolution: str, video_layout: dict[str, dict[str, Any]] | None
 ) -> Composition:
     """Ask Telnyx for a composition of an ended session, store it, audit it, start polling it."""
-    from rooms.audit import record_action
-    from rooms.models import AuditEntry
+    from recordings import tasks
 
     ensure_session_ended(session_id)
-    try:
+    target: dict[str, Any] = {"resolution": resolution, "video_layout": video_layout}
+    with audited(
+        user=user, action=AuditEntry.Action.COMPOSITION_CREATE, session_id=session_id, target=target
+    ) as outcome:
         remote = get_client().create_composition(
             session_id=session_id, format="mp4", resolution=resolution, video_layout=video_layout
         )
-    except TelnyxError as exc:
-        record_action(
-            user=user,
-            action=AuditEntry.Action.COMPOSITION_CREATE,
-            succeeded=False,
-            message=exc.message,
-            session_id=session_id,
-            target={"resolution": resolution, "video_layout": video_layout},
-        )
-        raise
+        target["composition_id"] = remote.id
+        outcome.message = f"Composition {remote.id} requested ({resolution})."
+        outcome.where = {"room_id": remote.room_id or ""}
     with transaction.atomic():
         upsert_compositions([remote])
         composition = Composition.objects.get(telnyx_id=remote.id)
@@ -962,17 +925,6 @@ def create_composition(
         composition.poll_deadline_at = timezone.now() + timedelta(seconds=settings.COMPOSITION_DEADLINE_SECS)
         composition.next_poll_at = timezone.now() + timedelta(seconds=poll_interval(0))
         composition.save(update_fields=["requested_by", "poll_deadline_at", "next_poll_at"])
-        record_action(
-            user=user,
-            action=AuditEntry.Action.COMPOSITION_CREATE,
-            succeeded=True,
-            message=f"Composition {remote.id} requested ({resolution}).",
-            room_id=composition.room_id,
-            session_id=session_id,
-            target={"composition_id": remote.id, "resolution": resolution, "video_layout": video_layout},
-        )
-        from recordings import tasks
-
         pk = composition.pk
         transaction.on_commit(lambda: tasks.poll_composition.apply_async((pk,), countdown=poll_interval(0)))
     return composition
@@ -1042,42 +994,22 @@ def compositions_due_for_polling(*, grace_secs: float = 60) -> list[int]:
 
 
 def delete_composition(*, user: Any, composition: Composition) -> None:
-    from rooms.audit import record_action
-    from rooms.models import AuditEntry
-
-    try:
-        get_client().delete_composition(composition.telnyx_id)
-    except NotFoundError:
-        pass
-    except TelnyxError as exc:
-        record_action(
-            user=user,
-            action=AuditEntry.Action.COMPOSITION_DELETE,
-            succeeded=False,
-            message=exc.message,
-            room_id=composition.room_id,
-            session_id=composition.session_id,
-            target={"composition_id": composition.telnyx_id},
-        )
-        raise
-    Composition.objects.filter(pk=composition.pk).update(
-        gone_upstream=True, gone_upstream_at=timezone.now(), next_poll_at=None
-    )
-    record_action(
+    with audited(
         user=user,
         action=AuditEntry.Action.COMPOSITION_DELETE,
-        succeeded=True,
-        message=f"Deleted composition {composition.telnyx_id}.",
         room_id=composition.room_id,
         session_id=composition.session_id,
         target={"composition_id": composition.telnyx_id},
-    )
+    ) as outcome:
+        with suppress(NotFoundError):  # already gone in Telnyx counts as deleted
+            get_client().delete_composition(composition.telnyx_id)
+        Composition.objects.filter(pk=composition.pk).update(
+            gone_upstream=True, gone_upstream_at=timezone.now(), next_poll_at=None
+        )
+        outcome.message = f"Deleted composition {composition.telnyx_id}."
 
 
 def audit_download(*, user: Any, record: Recording | Composition, succeeded: bool, message: str = "") -> None:
-    from rooms.audit import record_action
-    from rooms.models import AuditEntry
-
     is_recording = isinstance(record, Recording)
     record_action(
         user=user,

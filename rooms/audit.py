@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -36,4 +39,47 @@ def record_action(
         room_name=room_name or "",
         session_id=session_id or "",
         target=target or {},
+    )
+
+
+@dataclass
+class Outcome:
+    """What an accepted action reports: the sentence, and any place learned from Telnyx's answer."""
+
+    message: str = ""
+    where: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def audited(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    action: AuditEntry.Action | str,
+    room_id: str = "",
+    room_name: str = "",
+    session_id: str = "",
+    target: dict[str, Any] | None = None,
+) -> Iterator[Outcome]:
+    """Audit the block around one change sent to Telnyx.
+
+    A refusal (an exception carrying a user-readable ``message``, as the client's and the services'
+    errors do) is recorded as failed and re-raised; a block that finishes is recorded as accepted
+    with the ``Outcome`` it filled in. Other exceptions are bugs, not answers, and pass unrecorded.
+    """
+    outcome = Outcome()
+    where: dict[str, Any] = {"room_id": room_id, "room_name": room_name, "session_id": session_id}
+    try:
+        yield outcome
+    except Exception as exc:
+        message = getattr(exc, "message", None)
+        if isinstance(message, str):
+            record_action(user=user, action=action, succeeded=False, message=message, target=target, **where)
+        raise
+    record_action(
+        user=user,
+        action=action,
+        succeeded=True,
+        message=outcome.message,
+        target=target,
+        **{**where, **outcome.where},
     )

@@ -42,7 +42,7 @@ from dashboard.telnyx import (
     get_client,
 )
 from dashboard.telnyx import PermissionDeniedError as TelnyxPermissionError
-from rooms.audit import record_action
+from rooms.audit import audited, record_action
 from rooms.models import AuditEntry
 
 logger = logging.getLogger("rooms")
@@ -343,85 +343,47 @@ def create_room(*, user: User, **fields: Any) -> Room:
     """Create a room with the given API fields; audited. 422 field errors come back on ``Rejected``."""
     body = _room_fields(fields, for_update=False)
     name = body.get("unique_name") or ""
-    try:
-        with _telnyx("create the room"):
-            room = get_client().create_room(**body)
-    except RoomsError as exc:
-        record_action(
-            user=user,
-            action=AuditEntry.Action.ROOM_CREATE,
-            succeeded=False,
-            message=exc.message,
-            room_name=name,
-            target={"fields": body},
-        )
-        raise
-    record_action(
-        user=user,
-        action=AuditEntry.Action.ROOM_CREATE,
-        succeeded=True,
-        message=f"Telnyx created room {room.unique_name or room.id}.",
-        room_id=room.id,
-        room_name=room.unique_name or "",
-        target={"fields": body},
-    )
+    with (
+        audited(
+            user=user, action=AuditEntry.Action.ROOM_CREATE, room_name=name, target={"fields": body}
+        ) as outcome,
+        _telnyx("create the room"),
+    ):
+        room = get_client().create_room(**body)
+        outcome.message = f"Telnyx created room {room.unique_name or room.id}."
+        outcome.where = {"room_id": room.id, "room_name": room.unique_name or ""}
     return room
 
 
 def update_room(*, user: User, room_id: str, **fields: Any) -> Room:
     body = _room_fields(fields, for_update=True)
-    try:
-        with _telnyx("save the room"):
-            room = get_client().update_room(room_id, **body)
-    except RoomsError as exc:
-        record_action(
+    with (
+        audited(
             user=user,
             action=AuditEntry.Action.ROOM_UPDATE,
-            succeeded=False,
-            message=exc.message,
             room_id=room_id,
             room_name=str(fields.get("unique_name") or ""),
             target={"fields": body},
-        )
-        raise
-    record_action(
-        user=user,
-        action=AuditEntry.Action.ROOM_UPDATE,
-        succeeded=True,
-        message=f"Telnyx saved room {room.unique_name or room.id}.",
-        room_id=room.id,
-        room_name=room.unique_name or "",
-        target={"fields": body},
-    )
+        ) as outcome,
+        _telnyx("save the room"),
+    ):
+        room = get_client().update_room(room_id, **body)
+        outcome.message = f"Telnyx saved room {room.unique_name or room.id}."
+        outcome.where = {"room_id": room.id, "room_name": room.unique_name or ""}
     return room
 
 
 def delete_room(*, user: User, room_id: str, room_name: str = "") -> str:
     """Delete a room (Telnyx ends its live session); returns the sentence shown to the user."""
-    label = room_name or room_id
-    try:
-        with _telnyx("delete the room"):
-            get_client().delete_room(room_id)
-    except RoomsError as exc:
-        record_action(
-            user=user,
-            action=AuditEntry.Action.ROOM_DELETE,
-            succeeded=False,
-            message=exc.message,
-            room_id=room_id,
-            room_name=room_name,
-        )
-        raise
-    message = f"Telnyx deleted room {label}."
-    record_action(
-        user=user,
-        action=AuditEntry.Action.ROOM_DELETE,
-        succeeded=True,
-        message=message,
-        room_id=room_id,
-        room_name=room_name,
-    )
-    return message
+    with (
+        audited(
+            user=user, action=AuditEntry.Action.ROOM_DELETE, room_id=room_id, room_name=room_name
+        ) as outcome,
+        _telnyx("delete the room"),
+    ):
+        get_client().delete_room(room_id)
+        outcome.message = f"Telnyx deleted room {room_name or room_id}."
+    return outcome.message
 
 
 def room_names(room_ids: Sequence[str]) -> dict[str, str]:
@@ -715,31 +677,20 @@ def generate_join_token(
 ) -> Any:
     """A join token and its refresh token for a room; audited (the token itself is never stored)."""
     target = {"token_ttl_secs": token_ttl_secs, "refresh_token_ttl_secs": refresh_token_ttl_secs}
-    try:
-        with _telnyx("generate a join token"):
-            token = get_client().generate_join_token(
-                room_id, token_ttl_secs=token_ttl_secs, refresh_token_ttl_secs=refresh_token_ttl_secs
-            )
-    except RoomsError as exc:
-        record_action(
+    with (
+        audited(
             user=user,
             action=AuditEntry.Action.TOKEN_GENERATE,
-            succeeded=False,
-            message=exc.message,
             room_id=room_id,
             room_name=room_name,
             target=target,
+        ) as outcome,
+        _telnyx("generate a join token"),
+    ):
+        token = get_client().generate_join_token(
+            room_id, token_ttl_secs=token_ttl_secs, refresh_token_ttl_secs=refresh_token_ttl_secs
         )
-        raise
-    record_action(
-        user=user,
-        action=AuditEntry.Action.TOKEN_GENERATE,
-        succeeded=True,
-        message=f"Telnyx issued a join token valid for {token_ttl_secs} s.",
-        room_id=room_id,
-        room_name=room_name,
-        target=target,
-    )
+        outcome.message = f"Telnyx issued a join token valid for {token_ttl_secs} s."
     return token
 
 
@@ -752,32 +703,18 @@ def refresh_join_token(
     token_ttl_secs: int = TOKEN_TTL_DEFAULT,
 ) -> Any:
     """A fresh join token from a refresh token; audited."""
-    target = {"token_ttl_secs": token_ttl_secs}
-    try:
+    with audited(
+        user=user,
+        action=AuditEntry.Action.TOKEN_REFRESH,
+        room_id=room_id,
+        room_name=room_name,
+        target={"token_ttl_secs": token_ttl_secs},
+    ) as outcome:
         if not refresh_token:
             raise Rejected("There is no refresh token to use; generate a new join token.")
         with _telnyx("refresh the join token"):
             token = get_client().refresh_join_token(
                 room_id, refresh_token=refresh_token, token_ttl_secs=token_ttl_secs
             )
-    except RoomsError as exc:
-        record_action(
-            user=user,
-            action=AuditEntry.Action.TOKEN_REFRESH,
-            succeeded=False,
-            message=exc.message,
-            room_id=room_id,
-            room_name=room_name,
-            target=target,
-        )
-        raise
-    record_action(
-        user=user,
-        action=AuditEntry.Action.TOKEN_REFRESH,
-        succeeded=True,
-        message=f"Telnyx refreshed the join token for {token_ttl_secs} s.",
-        room_id=room_id,
-        room_name=room_name,
-        target=target,
-    )
+        outcome.message = f"Telnyx refreshed the join token for {token_ttl_secs} s."
     return token
