@@ -1,15 +1,20 @@
 """The three roles and what each may do.
 
 Roles are Django groups created by a data migration (``dashboard/migrations/0002_roles.py``). Each
-permission below is a custom permission on ``dashboard.Access``; views check them with
-``user.has_perm("dashboard.<codename>")`` so a team can also grant one permission to one person.
+permission below is a custom permission on ``dashboard.Access``; every view declares the one it needs
+with ``permission_required`` (a team can also grant one permission to one person).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 
 
 class Role(StrEnum):
@@ -41,7 +46,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 }
 
 # Admins also manage the local records and accounts through Django's admin site.
-ADMIN_MODEL_APPS = ("auth", "rooms", "recordings", "dashboard")
+ADMIN_MODEL_APPS = ("auth", "audit", "recordings", "dashboard")
 
 _RANK = {Role.ADMIN: 3, Role.MODERATOR: 2, Role.VIEWER: 1}
 
@@ -79,3 +84,26 @@ def sync_role_groups(group_model, permission_model) -> None:  # type: ignore[no-
         if role is Role.ADMIN:
             wanted += model_permissions
         group.permissions.set(wanted)
+
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def permission_required(codename: str) -> Callable[[View], View]:
+    """The view answers 403 (the product's page) unless the user holds ``dashboard.<codename>``.
+
+    Signed-out users never get here: ``LoginRequiredMiddleware`` sends them to the login page first.
+    """
+    if codename not in PERMISSIONS:
+        raise ValueError(f"unknown permission {codename!r}")
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.has_perm(f"dashboard.{codename}"):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]  # wraps() keeps the signature View promises
+
+    return decorator

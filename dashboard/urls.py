@@ -4,14 +4,14 @@ from django.urls import include, path
 
 from dashboard import views
 from recordings.urls import composition_urls, recording_urls
-from rooms.urls import audit_urls, room_urls, session_urls
+from rooms.urls import room_urls, session_urls
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("healthz", views.healthz, name="healthz"),
     path("rooms/", include((room_urls, "rooms"))),
     path("sessions/", include((session_urls, "sessions"))),
-    path("audit/", include((audit_urls, "audit"))),
+    path("audit/", include("audit.urls")),
     path("recordings/", include((recording_urls, "recordings"))),
     path("compositions/", include((composition_urls, "compositions"))),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

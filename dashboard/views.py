@@ -4,14 +4,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dashboard.health import run_checks
+from dashboard.last_known import last_known
 from dashboard.models import WorkerHeartbeat
+from dashboard.roles import permission_required
+from recordings.services import overview_stats
 from rooms import services as rooms_services
 
 
@@ -26,31 +28,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if healthy else 503)
 
 
-def _recording_stats() -> dict[str, Any] | None:
-    """``recordings.services.overview_stats()``, or None while the recordings app does not provide it."""
-    try:
-        from recordings.services import overview_stats
-    except ImportError:
-        return None
-    return overview_stats()
-
-
+@permission_required("view_dashboard")
 def overview(request: HttpRequest) -> HttpResponse:
     """What is live now, the latest ended sessions, recordings and compositions, system health.
 
     HTMX polls ask for one part each (by target id): ``live-now`` and ``system-status``.
     """
-    if not request.user.has_perm("dashboard.view_dashboard"):
-        raise PermissionDenied
     target = request.htmx.target if request.htmx else None
     context: dict[str, Any] = {"poll_secs": float(settings.LIVE_SESSION_POLL_SECS) * 2}
     if target in (None, "live-now"):
-        context["live"] = rooms_services.last_known("overview:live", rooms_services.live_sessions, default=[])
+        context["live"] = last_known(rooms_services.live_sessions, default=[])
     if target is None:
-        context["ended"] = rooms_services.last_known(
-            "overview:ended", lambda: rooms_services.list_sessions(active=False, page_size=8)
-        )
-        context["recording_stats"] = _recording_stats()
+        context["ended"] = last_known(rooms_services.list_sessions, active=False, page_size=8)
+        context["recording_stats"] = overview_stats()
     if target in (None, "system-status"):
         context["checks"] = run_checks()
         context["workers"] = WorkerHeartbeat.objects.order_by("-last_seen")[:5]

@@ -34,8 +34,8 @@ from dashboard.telnyx import (
     get_client,
 )
 from recordings.models import Composition, Recording, SyncRun
-from rooms.audit import audited, record_action
-from rooms.models import AuditEntry
+from audit.services import audited, record_action
+from audit.models import AuditEntry
 
 logger = logging.getLogger(__name__)
 

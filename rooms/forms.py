@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from rooms import services as S
+from dashboard.telnyx import Room
+from rooms import services, tokens
 
 
 class RoomForm(forms.Form):
@@ -15,10 +16,10 @@ class RoomForm(forms.Form):
     )
     max_participants = forms.IntegerField(
         label="Max participants",
-        min_value=S.MAX_PARTICIPANTS_MIN,
-        max_value=S.MAX_PARTICIPANTS_MAX,
-        initial=S.MAX_PARTICIPANTS_DEFAULT,
-        help_text=f"Between {S.MAX_PARTICIPANTS_MIN} and {S.MAX_PARTICIPANTS_MAX}.",
+        min_value=services.MAX_PARTICIPANTS_MIN,
+        max_value=services.MAX_PARTICIPANTS_MAX,
+        initial=services.MAX_PARTICIPANTS_DEFAULT,
+        help_text=f"Between {services.MAX_PARTICIPANTS_MIN} and {services.MAX_PARTICIPANTS_MAX}.",
     )
     enable_recording = forms.BooleanField(
         label="Record sessions", required=False, help_text="Each participant's audio and video is recorded."
@@ -38,27 +39,17 @@ class RoomForm(forms.Form):
     webhook_timeout_secs = forms.IntegerField(
         label="Webhook timeout (seconds)",
         required=False,
-        min_value=S.WEBHOOK_TIMEOUT_MIN,
-        max_value=S.WEBHOOK_TIMEOUT_MAX,
-        help_text=f"Between {S.WEBHOOK_TIMEOUT_MIN} and {S.WEBHOOK_TIMEOUT_MAX}; blank for Telnyx's default.",
+        min_value=services.WEBHOOK_TIMEOUT_MIN,
+        max_value=services.WEBHOOK_TIMEOUT_MAX,
+        help_text=(
+            f"Between {services.WEBHOOK_TIMEOUT_MIN} and {services.WEBHOOK_TIMEOUT_MAX};"
+            " blank for Telnyx's default."
+        ),
     )
 
     @classmethod
-    def initial_from(cls, room: S.Room) -> dict[str, object]:
-        return {name: getattr(room, name) for name in S.ROOM_FIELDS}
-
-    def add_telnyx_errors(self, error: S.RoomsError) -> None:
-        """Put Telnyx's 422 messages beside the fields they name; the rest above the form."""
-        placed = False
-        for name, messages in error.field_errors.items():
-            for message in messages:
-                if name in self.fields:
-                    self.add_error(name, message)
-                    placed = True
-                else:
-                    self.add_error(None, message)
-        if not placed:
-            self.add_error(None, error.message)
+    def initial_from(cls, room: Room) -> dict[str, object]:
+        return {name: getattr(room, name) for name in services.ROOM_FIELDS}
 
 
 class RoomFilterForm(forms.Form):
@@ -86,15 +77,15 @@ class SessionFilterForm(forms.Form):
 class JoinTokenForm(forms.Form):
     token_ttl_secs = forms.IntegerField(
         label="Token lifetime (seconds)",
-        min_value=S.TOKEN_TTL_MIN,
-        max_value=S.TOKEN_TTL_MAX,
-        initial=S.TOKEN_TTL_DEFAULT,
+        min_value=tokens.TOKEN_TTL_MIN,
+        max_value=tokens.TOKEN_TTL_MAX,
+        initial=tokens.TOKEN_TTL_DEFAULT,
     )
     refresh_token_ttl_secs = forms.IntegerField(
         label="Refresh token lifetime (seconds)",
-        min_value=S.REFRESH_TTL_MIN,
-        max_value=S.REFRESH_TTL_MAX,
-        initial=S.REFRESH_TTL_DEFAULT,
+        min_value=tokens.REFRESH_TTL_MIN,
+        max_value=tokens.REFRESH_TTL_MAX,
+        initial=tokens.REFRESH_TTL_DEFAULT,
     )
 
 
@@ -102,9 +93,9 @@ class RefreshTokenForm(forms.Form):
     refresh_token = forms.CharField(widget=forms.HiddenInput)
     token_ttl_secs = forms.IntegerField(
         label="New token lifetime (seconds)",
-        min_value=S.TOKEN_TTL_MIN,
-        max_value=S.TOKEN_TTL_MAX,
-        initial=S.TOKEN_TTL_DEFAULT,
+        min_value=tokens.TOKEN_TTL_MIN,
+        max_value=tokens.TOKEN_TTL_MAX,
+        initial=tokens.TOKEN_TTL_DEFAULT,
     )
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from rooms.models import AuditEntry
+from audit.models import AuditEntry
 from rooms.services import SessionDetail
 
 LABEL_WIDTH = 170

@@ -1,4 +1,4 @@
-"""URL patterns of the rooms app, mounted by ``dashboard/urls.py`` under three prefixes."""
+"""URL patterns of the rooms app, mounted by ``dashboard/urls.py`` under two prefixes."""
 
 from django.urls import URLPattern, path
 
@@ -21,8 +21,4 @@ session_urls: list[URLPattern] = [  # /sessions/
     path("<str:session_id>/unmute", views.session_action, {"action": "unmute"}, name="unmute"),
     path("<str:session_id>/kick", views.session_action, {"action": "kick"}, name="kick"),
     path("<str:session_id>/end", views.session_action, {"action": "end"}, name="end"),
-]
-audit_urls: list[URLPattern] = [  # /audit/
-    path("", views.audit_list, name="list"),
-    path("export.csv", views.audit_csv, name="export"),
 ]

@@ -13,7 +13,7 @@ from dashboard.telnyx import get_client
 from recordings.forms import CompositionForm
 from recordings.models import Composition, Recording
 from recordings.services import poll_composition, sync_recordings
-from rooms.models import AuditEntry
+from audit.models import AuditEntry
 from tests.fixtures.celery_worker import wait_for
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from dashboard.telnyx import get_client
 from recordings.models import Recording
 from recordings.services import sync_recordings
-from rooms.models import AuditEntry
+from audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from rooms import services as S
+from rooms import moderation, services, tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -17,10 +17,12 @@ pytestmark = pytest.mark.django_db
 def history(live_session, admin_user, moderator_user, telnyx_sandbox):
     """Entries by two users on one session and one room."""
     room, session_id, people = live_session
-    S.moderate(user=moderator_user, session_id=session_id, action="mute", participants="all")
-    S.moderate(user=moderator_user, session_id=session_id, action="kick", participants=[people["bob"]])
-    S.update_room(user=admin_user, room_id=room.id, unique_name="renamed")
-    S.generate_join_token(user=admin_user, room_id=room.id, room_name="renamed")
+    moderation.moderate(user=moderator_user, session_id=session_id, action="mute", participants="all")
+    moderation.moderate(
+        user=moderator_user, session_id=session_id, action="kick", participants=[people["bob"]]
+    )
+    services.update_room(user=admin_user, room_id=room.id, unique_name="renamed")
+    tokens.generate_join_token(user=admin_user, room_id=room.id, room_name="renamed")
     return room, session_id
 
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from dashboard.roles import Role
 from dashboard.telnyx import get_client
-from rooms.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import io
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from dashboard.roles import Role
-from rooms.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

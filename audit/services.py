@@ -1,0 +1,172 @@
+"""The audit log: writing one entry for every change made through the dashboard, and reading it back.
+
+Other apps record through ``audited`` (a block around one change sent to Telnyx) or ``record_action``
+(an answer recorded by hand, such as moderation, which never raises).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from audit.models import AuditEntry
+
+
+def record_action(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    action: AuditEntry.Action | str,
+    succeeded: bool,
+    message: str = "",
+    room_id: str = "",
+    room_name: str = "",
+    session_id: str = "",
+    target: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Store who did what, to what, and whether Telnyx accepted it.
+
+    Call it after the API answered (or refused), outside any transaction that a failure would roll
+    back: a refused action is as much part of the log as an accepted one.
+    """
+    authenticated = user is not None and user.is_authenticated
+    return AuditEntry.objects.create(
+        user=user if authenticated else None,
+        username=user.get_username() if authenticated else "system",
+        action=str(action),
+        succeeded=succeeded,
+        message=message,
+        room_id=room_id or "",
+        room_name=room_name or "",
+        session_id=session_id or "",
+        target=target or {},
+    )
+
+
+@dataclass
+class Outcome:
+    """What an accepted action reports: the sentence, and any place learned from Telnyx's answer."""
+
+    message: str = ""
+    where: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def audited(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    action: AuditEntry.Action | str,
+    room_id: str = "",
+    room_name: str = "",
+    session_id: str = "",
+    target: dict[str, Any] | None = None,
+) -> Iterator[Outcome]:
+    """Audit the block around one change sent to Telnyx.
+
+    A refusal (an exception carrying a user-readable ``message``, as the client's and the services'
+    errors do) is recorded as failed and re-raised; a block that finishes is recorded as accepted
+    with the ``Outcome`` it filled in. Other exceptions are bugs, not answers, and pass unrecorded.
+    """
+    outcome = Outcome()
+    where: dict[str, Any] = {"room_id": room_id, "room_name": room_name, "session_id": session_id}
+    try:
+        yield outcome
+    except Exception as exc:
+        message = getattr(exc, "message", None)
+        if isinstance(message, str):
+            record_action(user=user, action=action, succeeded=False, message=message, target=target, **where)
+        raise
+    record_action(
+        user=user,
+        action=action,
+        succeeded=True,
+        message=outcome.message,
+        target=target,
+        **{**where, **outcome.where},
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class AuditFilters:
+    user: str = ""
+    action: str = ""
+    room: str = ""
+
+
+@dataclass(slots=True)
+class AuditScope:
+    """The entries a user may read (everyone's with ``view_all_audit``, else their own) and the
+    choices the page's filters offer."""
+
+    entries: QuerySet[AuditEntry]
+    sees_all: bool
+    usernames: list[str]
+    rooms: list[tuple[str, str]]
+
+
+def entries_for(*, user: Any, filters: AuditFilters) -> AuditScope:
+    """The audit entries ``user`` may read, newest first, narrowed by ``filters``."""
+    sees_all = bool(user.has_perm("dashboard.view_all_audit"))
+    scope = AuditEntry.objects.all() if sees_all else AuditEntry.objects.filter(user=user)
+    entries = scope
+    if filters.user and sees_all:
+        entries = entries.filter(username=filters.user)
+    if filters.action:
+        entries = entries.filter(action=filters.action)
+    if filters.room:
+        entries = entries.filter(room_id=filters.room) | entries.filter(room_name=filters.room)
+    usernames = list(scope.order_by().values_list("username", flat=True).distinct()) if sees_all else []
+    rooms = list(scope.exclude(room_id="").order_by().values_list("room_id", "room_name").distinct())
+    return AuditScope(entries=entries, sees_all=sees_all, usernames=usernames, rooms=rooms)
+
+
+CSV_HEADER = (
+    "when",
+    "user",
+    "action",
+    "room_id",
+    "room_name",
+    "session_id",
+    "target",
+    "succeeded",
+    "message",
+)
+
+
+def csv_rows(entries: QuerySet[AuditEntry]) -> Iterator[tuple[str, ...]]:
+    """One row per entry for the CSV export (read in chunks, never all at once)."""
+    for e in entries.iterator():
+        yield (
+            e.created_at.isoformat(),
+            e.username,
+            e.action,
+            e.room_id,
+            e.room_name,
+            e.session_id,
+            target_text(e.target),
+            "yes" if e.succeeded else "no",
+            e.message,
+        )
+
+
+def target_text(target: Any) -> str:
+    """What an action was aimed at, in one line (``sent_at`` left out)."""
+    if not isinstance(target, dict):
+        return str(target or "")
+    parts = []
+    for key, value in target.items():
+        if key == "sent_at":
+            continue
+        if isinstance(value, list):
+            value = " ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            value = " ".join(f"{k}={v}" for k, v in value.items())
+        parts.append(f"{key}: {value}")
+    return "; ".join(parts)

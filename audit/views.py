@@ -1,0 +1,51 @@
+"""The audit log page and its CSV export."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from audit import services
+from audit.models import AuditEntry
+from dashboard.csv_export import csv_response
+from dashboard.pages import partial_for, query_without
+from dashboard.roles import permission_required
+
+
+def _filters(request: HttpRequest) -> services.AuditFilters:
+    return services.AuditFilters(
+        user=request.GET.get("user", "").strip(),
+        action=request.GET.get("action", "").strip(),
+        room=request.GET.get("room", "").strip(),
+    )
+
+
+@permission_required("view_dashboard")
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    scope = services.entries_for(user=request.user, filters=filters)
+    page = Paginator(scope.entries, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "sees_all": scope.sees_all,
+        "actions": AuditEntry.Action.choices,
+        "usernames": scope.usernames,
+        "rooms": scope.rooms,
+        "query": query_without(request, "page"),
+    }
+    return render(request, partial_for(request, "audit/list.html", {"audit-table": "audit-table"}), context)
+
+
+@permission_required("view_dashboard")
+@require_GET
+def audit_csv(request: HttpRequest) -> HttpResponse:
+    scope = services.entries_for(user=request.user, filters=_filters(request))
+    return csv_response(
+        f"audit-{date.today().isoformat()}.csv", services.CSV_HEADER, services.csv_rows(scope.entries)
+    )
