@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
@@ -33,10 +34,10 @@ def record_action(
     Call it after the API answered (or refused), outside any transaction that a failure would roll
     back: a refused action is as much part of the log as an accepted one.
     """
-    authenticated = user is not None and user.is_authenticated
+    account = user if isinstance(user, get_user_model()) and user.is_authenticated else None
     return AuditEntry.objects.create(
-        user=user if authenticated else None,
-        username=user.get_username() if authenticated else "system",
+        user=account,
+        username=account.get_username() if account is not None else "system",
         action=str(action),
         succeeded=succeeded,
         message=message,

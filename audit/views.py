@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from audit import services
 from audit.models import AuditEntry
 from dashboard.csv_export import csv_response
-from dashboard.pages import partial_for, query_without
+from dashboard.pages import HtmxRequest, partial_for, query_without
 from dashboard.roles import permission_required
 
 
-def _filters(request: HttpRequest) -> services.AuditFilters:
+def _filters(request: HtmxRequest) -> services.AuditFilters:
     return services.AuditFilters(
         user=request.GET.get("user", "").strip(),
         action=request.GET.get("action", "").strip(),
@@ -26,7 +26,7 @@ def _filters(request: HttpRequest) -> services.AuditFilters:
 
 @permission_required("view_dashboard")
 @require_GET
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: HtmxRequest) -> HttpResponse:
     filters = _filters(request)
     scope = services.entries_for(user=request.user, filters=filters)
     page = Paginator(scope.entries, 50).get_page(request.GET.get("page"))
@@ -44,7 +44,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required("view_dashboard")
 @require_GET
-def audit_csv(request: HttpRequest) -> HttpResponse:
+def audit_csv(request: HtmxRequest) -> HttpResponseBase:
     scope = services.entries_for(user=request.user, filters=_filters(request))
     return csv_response(
         f"audit-{date.today().isoformat()}.csv", services.CSV_HEADER, services.csv_rows(scope.entries)

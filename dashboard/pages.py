@@ -4,6 +4,13 @@ the template (or named partial) an HTMX request's target asks for."""
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it: ``htmx`` is falsy unless HTMX sent it."""
+
+    htmx: HtmxDetails
 
 
 def page_number(request: HttpRequest, name: str = "page") -> int:
@@ -22,7 +29,7 @@ def query_without(request: HttpRequest, *names: str) -> str:
     return params.urlencode()
 
 
-def partial_for(request: HttpRequest, template: str, partials: dict[str, str], default: str = "") -> str:
+def partial_for(request: HtmxRequest, template: str, partials: dict[str, str], default: str = "") -> str:
     """The template for this request: an HTMX request whose target is a key of ``partials`` gets
     that named partial (``default`` for other HTMX targets, when given), anything else the page."""
     if request.htmx:

@@ -12,9 +12,10 @@ from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 
 class Role(StrEnum):
@@ -53,7 +54,7 @@ _RANK = {Role.ADMIN: 3, Role.MODERATOR: 2, Role.VIEWER: 1}
 
 def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
     """The highest role the user holds; superusers count as Admin."""
-    if not user.is_authenticated:
+    if not isinstance(user, get_user_model()) or not user.is_authenticated:
         return None
     if user.is_superuser:
         return Role.ADMIN
@@ -86,7 +87,7 @@ def sync_role_groups(group_model, permission_model) -> None:  # type: ignore[no-
         group.permissions.set(wanted)
 
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def permission_required(codename: str) -> Callable[[View], View]:
@@ -99,7 +100,7 @@ def permission_required(codename: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.has_perm(f"dashboard.{codename}"):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

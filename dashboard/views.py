@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from dashboard.health import run_checks
 from dashboard.last_known import last_known
 from dashboard.models import WorkerHeartbeat
+from dashboard.pages import HtmxRequest
 from dashboard.roles import permission_required
 from recordings.services import overview_stats
 from rooms import services as rooms_services
@@ -20,7 +21,7 @@ from rooms import services as rooms_services
 @login_not_required
 @never_cache
 @require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
+def healthz(request: HtmxRequest) -> JsonResponse:
     """Machine-readable health for load balancers and uptime checks: 200 if all is well, else 503."""
     checks = run_checks()
     healthy = all(check.ok for check in checks.values())
@@ -29,7 +30,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @permission_required("view_dashboard")
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: HtmxRequest) -> HttpResponse:
     """What is live now, the latest ended sessions, recordings and compositions, system health.
 
     HTMX polls ask for one part each (by target id): ``live-now`` and ``system-status``.

@@ -25,6 +25,8 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
+from audit.models import AuditEntry
+from audit.services import audited, record_action
 from dashboard.telnyx import (
     NotFoundError,
     RoomComposition,
@@ -34,8 +36,6 @@ from dashboard.telnyx import (
     get_client,
 )
 from recordings.models import Composition, Recording, SyncRun
-from audit.services import audited, record_action
-from audit.models import AuditEntry
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from django.utils import timezone
 
@@ -21,8 +21,6 @@ from audit.services import record_action
 from dashboard.errors import Refused, UserError, telnyx_call
 from dashboard.telnyx import Room, RoomParticipant, get_client
 from rooms.services import SessionDetail, get_session
-
-Action = Literal["mute", "unmute", "kick"]
 
 _ACTIONS: dict[str, tuple[AuditEntry.Action, str, str]] = {
     "mute": (AuditEntry.Action.MUTE, "mute", "muted"),
@@ -99,7 +97,7 @@ def _describe(
     return f"{verb} {who}"
 
 
-def _send(action: Action, session_id: str, chosen: str | list[str], excluded: list[str]) -> None:
+def _send(action: str, session_id: str, chosen: str | list[str], excluded: list[str]) -> None:
     client = get_client()
     exclude = excluded or None
     match action:
@@ -109,13 +107,15 @@ def _send(action: Action, session_id: str, chosen: str | list[str], excluded: li
             client.unmute_participants(session_id, chosen, exclude=exclude)
         case "kick":
             client.kick_participants(session_id, chosen, exclude=exclude)
+        case _:
+            raise ValueError(f"unknown moderation action {action!r}")
 
 
 def moderate(
     *,
     user: Any,
     session_id: str,
-    action: Action,
+    action: str,
     participants: str | Sequence[str],
     exclude: Sequence[str] = (),
 ) -> ModerationResult:

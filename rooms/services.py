@@ -136,19 +136,27 @@ def list_rooms(
     The API filters ``unique_name`` by equality only; a name search matches any part of the name,
     so it walks every room (date filters still go to the API) and pages locally.
     """
-    filters = {"date_created_at__gte": created_from, "date_created_at__lte": created_to}
     with telnyx_call("list the rooms"):
         client = get_client()
         if name.strip():
             needle = name.strip().casefold()
-            found = [r for r in client.iter_rooms(**filters) if needle in (r.unique_name or "").casefold()]
+            found = [
+                r
+                for r in client.iter_rooms(date_created_at__gte=created_from, date_created_at__lte=created_to)
+                if needle in (r.unique_name or "").casefold()
+            ]
             total = len(found)
             pages = max(1, -(-total // page_size))
             page = min(max(page, 1), pages)
             items = found[(page - 1) * page_size : page * page_size]
             meta = PageMeta(page_number=page, page_size=page_size, total_pages=pages, total_results=total)
         else:
-            result = client.list_rooms(page=max(page, 1), page_size=page_size, **filters)
+            result = client.list_rooms(
+                page=max(page, 1),
+                page_size=page_size,
+                date_created_at__gte=created_from,
+                date_created_at__lte=created_to,
+            )
             items, meta = result.items, result.meta
         live = _present_by_room() if any(r.active_session_id for r in items) else {}
     rows = []

@@ -22,7 +22,7 @@ ROW_HEIGHT = 24
 TOP = 28
 BOTTOM = 26
 
-_KINDS = {
+_KINDS: dict[str, tuple[str, str]] = {
     AuditEntry.Action.MUTE: ("mute", "M"),
     AuditEntry.Action.UNMUTE: ("unmute", "U"),
     AuditEntry.Action.KICK: ("kick", "K"),
@@ -132,12 +132,12 @@ def build_timeline(
             continue
         for pid in chosen or []:
             if pid in row_y:
-                y = row_y[pid]
+                lane = row_y[pid]
                 timeline.marks.append(
                     Mark(
                         x=x,
-                        y1=y,
-                        y2=y + ROW_HEIGHT - 6,
+                        y1=lane,
+                        y2=lane + ROW_HEIGHT - 6,
                         kind=kind,
                         letter=letter,
                         title=title,

@@ -7,12 +7,13 @@ outages become a banner over the last data the page could get (``dashboard.last_
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dashboard.csv_export import csv_response
 from dashboard.errors import NotFound, UserError, add_to_form
 from dashboard.last_known import Snapshot, last_known
-from dashboard.pages import page_number, partial_for, query_without
+from dashboard.pages import HtmxRequest, page_number, partial_for, query_without
 from dashboard.roles import permission_required
 from rooms import moderation, services, tokens
 from rooms.forms import (
@@ -33,12 +34,14 @@ from rooms.forms import (
 )
 from rooms.timeline import build_timeline
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def _poll_secs() -> float:
     return float(settings.LIVE_SESSION_POLL_SECS)
 
 
-def _moderation_perms(request: HttpRequest) -> dict[str, bool]:
+def _moderation_perms(request: HtmxRequest) -> dict[str, bool]:
     user = request.user
     return {
         "can_moderate": user.has_perm("dashboard.moderate_sessions"),
@@ -52,7 +55,7 @@ def _moderation_perms(request: HttpRequest) -> dict[str, bool]:
 
 @permission_required("view_dashboard")
 @require_GET
-def room_list(request: HttpRequest) -> HttpResponse:
+def room_list(request: HtmxRequest) -> HttpResponse:
     form = RoomFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
     if form.is_valid():
@@ -75,7 +78,7 @@ def room_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required("manage_rooms")
 @require_http_methods(["GET", "POST"])
-def room_new(request: HttpRequest) -> HttpResponse:
+def room_new(request: HtmxRequest) -> HttpResponse:
     form = RoomForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -90,7 +93,7 @@ def room_new(request: HttpRequest) -> HttpResponse:
 
 @permission_required("manage_rooms")
 @require_http_methods(["GET", "POST"])
-def room_edit(request: HttpRequest, room_id: str) -> HttpResponse:
+def room_edit(request: HtmxRequest, room_id: str) -> HttpResponse:
     room = _room_or_404(request, room_id)
     if room is None:
         return redirect("rooms:list")
@@ -109,7 +112,7 @@ def room_edit(request: HttpRequest, room_id: str) -> HttpResponse:
 
 @permission_required("manage_rooms")
 @require_http_methods(["GET", "POST"])
-def room_delete(request: HttpRequest, room_id: str) -> HttpResponse:
+def room_delete(request: HtmxRequest, room_id: str) -> HttpResponse:
     room = _room_or_404(request, room_id)
     if room is None:
         return redirect("rooms:list")
@@ -126,7 +129,7 @@ def room_delete(request: HttpRequest, room_id: str) -> HttpResponse:
     return render(request, "rooms/delete.html", {"room": room})
 
 
-def _room_or_404(request: HttpRequest, room_id: str) -> services.Room | None:
+def _room_or_404(request: HtmxRequest, room_id: str) -> services.Room | None:
     """The room, or 404; while Telnyx is down its last known copy, or None with a message said."""
     try:
         snapshot = last_known(services.get_room, room_id=room_id)
@@ -134,16 +137,16 @@ def _room_or_404(request: HttpRequest, room_id: str) -> services.Room | None:
         raise Http404("No such room.") from None
     if snapshot.value is None:
         messages.error(request, snapshot.error)
-    return snapshot.value  # type: ignore[no-any-return]
+    return snapshot.value
 
 
 @permission_required("view_dashboard")
 @require_GET
-def room_detail(request: HttpRequest, room_id: str) -> HttpResponse:
+def room_detail(request: HtmxRequest, room_id: str) -> HttpResponse:
     return _render_room_detail(request, room_id)
 
 
-def _render_room_detail(request: HttpRequest, room_id: str, **extra: Any) -> HttpResponse:
+def _render_room_detail(request: HtmxRequest, room_id: str, **extra: Any) -> HttpResponse:
     sessions_page = page_number(request, "sessions_page")
     try:
         snapshot = last_known(services.get_room_detail, room_id=room_id, sessions_page=sessions_page)
@@ -171,7 +174,7 @@ def _render_room_detail(request: HttpRequest, room_id: str, **extra: Any) -> Htt
 
 @permission_required("create_join_tokens")
 @require_POST
-def room_token(request: HttpRequest, room_id: str) -> HttpResponse:
+def room_token(request: HtmxRequest, room_id: str) -> HttpResponse:
     """Generate a join token: shown once in the answer (never stored), with a refresh form."""
     form = JoinTokenForm(request.POST)
     token = None
@@ -196,7 +199,7 @@ def room_token(request: HttpRequest, room_id: str) -> HttpResponse:
 
 @permission_required("create_join_tokens")
 @require_POST
-def room_token_refresh(request: HttpRequest, room_id: str) -> HttpResponse:
+def room_token_refresh(request: HtmxRequest, room_id: str) -> HttpResponse:
     form = RefreshTokenForm(request.POST)
     token = None
     error = ""
@@ -216,7 +219,7 @@ def room_token_refresh(request: HttpRequest, room_id: str) -> HttpResponse:
             error = exc.message
     else:
         error = "The refresh form was not valid: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in form.errors.items()
+            f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items()
         )
     return _token_answer(
         request,
@@ -240,7 +243,7 @@ _TOKEN_DEFAULTS = {
 }
 
 
-def _token_answer(request: HttpRequest, room_id: str, **token_context: Any) -> HttpResponse:
+def _token_answer(request: HtmxRequest, room_id: str, **token_context: Any) -> HttpResponse:
     context = {
         **_TOKEN_DEFAULTS,
         "room_id": room_id,
@@ -263,7 +266,7 @@ def _token_answer(request: HttpRequest, room_id: str, **token_context: Any) -> H
 
 @permission_required("view_dashboard")
 @require_GET
-def session_list(request: HttpRequest) -> HttpResponse:
+def session_list(request: HtmxRequest) -> HttpResponse:
     form = SessionFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
     if form.is_valid():
@@ -290,7 +293,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required("view_dashboard")
 @require_GET
-def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
+def session_detail(request: HtmxRequest, session_id: str) -> HttpResponse:
     table_only = bool(request.htmx) and request.htmx.target == "participant-table"
     try:
         snapshot = last_known(moderation.console, session_id=session_id, with_room=not table_only)
@@ -310,7 +313,7 @@ def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
 
 
 def _session_context(
-    request: HttpRequest, session_id: str, detail: services.SessionDetail | None, **extra: Any
+    request: HtmxRequest, session_id: str, detail: services.SessionDetail | None, **extra: Any
 ) -> dict[str, Any]:
     context = {
         "session_id": session_id,
@@ -332,7 +335,7 @@ def _composition_url(session_id: str) -> str:
 
 @permission_required("moderate_sessions")
 @require_POST
-def session_action(request: HttpRequest, session_id: str, action: str) -> HttpResponse:
+def session_action(request: HtmxRequest, session_id: str, action: str) -> HttpResponse:
     """``POST /sessions/<id>/{mute,unmute,kick,end}``: answers with the new table and what Telnyx said."""
     if action == "end":
         result = moderation.end_session(user=request.user, session_id=session_id)
@@ -367,7 +370,7 @@ def session_action(request: HttpRequest, session_id: str, action: str) -> HttpRe
 
 @permission_required("view_dashboard")
 @require_GET
-def session_attendance(request: HttpRequest, session_id: str) -> HttpResponse:
+def session_attendance(request: HtmxRequest, session_id: str) -> HttpResponseBase:
     """Attendance as CSV: participant, context, joined, left, seconds present."""
     try:
         detail = services.get_session(session_id=session_id, with_room=False)
@@ -377,7 +380,7 @@ def session_attendance(request: HttpRequest, session_id: str) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("sessions:detail", session_id=session_id)
 
-    rows = sorted(detail.rows, key=lambda r: r.participant.joined_at or detail.session.created_at)
+    rows = sorted(detail.rows, key=lambda r: r.participant.joined_at or _EPOCH)
     return csv_response(
         f"attendance-{session_id}.csv",
         ["participant", "context", "joined", "left", "seconds_present"],

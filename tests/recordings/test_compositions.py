@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from dashboard.telnyx import get_client
 from recordings.forms import CompositionForm
 from recordings.models import Composition, Recording
 from recordings.services import poll_composition, sync_recordings
-from audit.models import AuditEntry
 from tests.fixtures.celery_worker import wait_for
 
 
