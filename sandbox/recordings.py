@@ -174,7 +174,7 @@ class MediaRecords(Lifecycle):
             "resolution": f"{width}x{height}",
             "video_layout": layout,
             "webhook_event_url": body.get("webhook_event_url") or None,
-            "webhook_event_failover_url": body.get("webhook_event_failover_url") or "",
+            "webhook_event_failover_url": body.get("webhook_event_failover_url") or None,
             "webhook_timeout_secs": body.get("webhook_timeout_secs"),
             "started_at": session["created_at"],
             "ended_at": ended_at,

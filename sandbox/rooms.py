@@ -24,6 +24,7 @@ from .validation import (
     validate_token_request,
 )
 
+WEBHOOK_URL_FIELDS = ("webhook_event_url", "webhook_event_failover_url")
 ROOM_FILTERS = FilterSpec(
     dates={"date_created_at": "created_at", "date_updated_at": "updated_at"},
     equals={"unique_name": "unique_name"},
@@ -45,6 +46,12 @@ SESSION_PARTICIPANT_FILTERS = FilterSpec(
     dates=PARTICIPANT_FILTERS.dates,
     equals={"context": "context"},
 )
+
+
+def _unset_empty_urls(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with an empty webhook URL as unset (None): answers omit it, as the spec's
+    ``format: uri`` allows no empty string."""
+    return {k: None if k in WEBHOOK_URL_FIELDS and v == "" else v for k, v in fields.items()}
 
 
 class RoomOperations(Lifecycle):
@@ -83,21 +90,20 @@ class RoomOperations(Lifecycle):
                 "max_participants": 10,
                 "enable_recording": False,
                 "webhook_event_url": None,
-                "webhook_event_failover_url": "",
+                "webhook_event_failover_url": None,
                 "webhook_timeout_secs": None,
                 "created_at": at,
                 "updated_at": at,
                 "active_session_id": None,
             }
-            room.update(fields)
-            if room["webhook_event_failover_url"] is None:
-                room["webhook_event_failover_url"] = ""
+            room.update(_unset_empty_urls(fields))
             self.rooms.add(room)
             self.dirty = True
             return self._room_out(room, False)
 
     def update_room(self, room_id: str, body: Any) -> dict[str, Any]:
-        """Change the fields given; null leaves ``max_participants`` and ``enable_recording`` as they are."""
+        """Change the fields given; null leaves ``max_participants`` and ``enable_recording`` as they are,
+        and clears the others."""
         with self.lock:
             now = clock()
             self._advance(now)
@@ -108,8 +114,7 @@ class RoomOperations(Lifecycle):
             fields, errors = validate_room(body)
             if errors:
                 raise unprocessable(errors)
-            if fields.get("webhook_event_failover_url", "") is None:
-                fields["webhook_event_failover_url"] = ""
+            fields = _unset_empty_urls(fields)
             for key in ("max_participants", "enable_recording"):
                 if key in fields and fields[key] is None:
                     del fields[key]

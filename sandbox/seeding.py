@@ -92,7 +92,6 @@ class Seeding(RoomOperations, MediaRecords):
                 "unique_name": names[r] if names and r < len(names) else f"seed-room-{r + 1:05d}",
                 "max_participants": max(10, participants_per_session),
                 "enable_recording": True,
-                "webhook_event_failover_url": "",
                 "created_at": room_at,
                 "updated_at": room_at,
             }

@@ -269,7 +269,11 @@ class StoreState:
 
 
 def _upgrade_from_version_1(state: dict[str, Any]) -> None:
-    """Version 1 files schedule a recording's completion as ``_completes_at`` rather than ``_steps``."""
+    """Version 1 files schedule a recording's completion as ``_completes_at`` rather than ``_steps``, and
+    write an unset failover URL as an empty string rather than leaving it out."""
+    for owner in (*state["rooms"], *state["deleted_rooms"], *state["compositions"]):
+        if owner.get("webhook_event_failover_url") == "":
+            owner["webhook_event_failover_url"] = None
     for rec in state["recordings"]:
         completes_at = rec.pop("_completes_at", None)
         rec.setdefault("_steps", [] if completes_at is None else [completes_at])

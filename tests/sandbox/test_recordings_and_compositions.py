@@ -197,3 +197,13 @@ def test_composition_filters_and_delete(sandbox, api):
     assert pointers(api.get("/room_compositions", params={"filter[status]": "failed"})) == {"filter[status]"}
     assert api.delete(f"/room_compositions/{one['id']}").status_code == 204
     assert api.get(f"/room_compositions/{one['id']}").status_code == 404
+
+
+def test_composition_without_failover_url_omits_it(sandbox, api):
+    _, (alice, _bob) = finished_session(sandbox, api)
+    for body in ({}, {"webhook_event_failover_url": ""}, {"webhook_event_failover_url": None}):
+        made = api.post("/room_compositions", json={"session_id": alice["session_id"], **body})
+        assert made.status_code == 202
+        assert "webhook_event_failover_url" not in made.json()["data"]
+        listed = api.get("/room_compositions").json()["data"]
+        assert all("webhook_event_failover_url" not in c for c in listed)

@@ -136,3 +136,18 @@ def test_request_counts_by_operation_and_status(sandbox, api):
     assert counts == {"GET /rooms": {200: 2}, "GET /rooms/{room_id}": {404: 1}}
     sandbox.clear_request_counts()
     assert sandbox.request_counts() == {}
+
+
+def test_unset_failover_url_is_omitted_and_clearing_it_omits_it_again(api):
+    room = api.post("/rooms", json={}).json()["data"]
+    assert "webhook_event_failover_url" not in room
+    assert "webhook_event_failover_url" not in api.get(f"/rooms/{room['id']}").json()["data"]
+    for cleared in (None, ""):
+        url = "https://failover.example.com/hooks"
+        kept = api.patch(f"/rooms/{room['id']}", json={"webhook_event_failover_url": url}).json()["data"]
+        assert kept["webhook_event_failover_url"] == url
+        again = api.patch(f"/rooms/{room['id']}", json={"webhook_event_failover_url": cleared}).json()["data"]
+        assert "webhook_event_failover_url" not in again
+        assert "webhook_event_failover_url" not in api.get(f"/rooms/{room['id']}").json()["data"]
+    made = api.post("/rooms", json={"webhook_event_url": "", "webhook_event_failover_url": ""}).json()["data"]
+    assert "webhook_event_url" not in made and "webhook_event_failover_url" not in made
