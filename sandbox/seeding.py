@@ -18,6 +18,7 @@ from .state import new_id
 from .tables import Record
 from .timeutil import iso
 from .timeutil import now as clock
+from .validation import as_int
 
 
 class Seeding(RoomOperations, MediaRecords):
@@ -36,10 +37,10 @@ class Seeding(RoomOperations, MediaRecords):
         }
         values: dict[str, int] = {}
         for name, (default, hi) in limits.items():
-            value = body.get(name, default)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= hi:
+            value = as_int(body.get(name, default))
+            if value is None or not 0 <= value <= hi:
                 errors.append(invalid(f"{name} must be an integer between 0 and {hi}.", pointer=f"/{name}"))
-            values[name] = value
+            values[name] = value or 0
         if (
             not errors
             and values["rooms"] * values["sessions_per_room"] * values["participants_per_session"] > 2_000_000

@@ -151,3 +151,17 @@ def test_unset_failover_url_is_omitted_and_clearing_it_omits_it_again(api):
         assert "webhook_event_failover_url" not in api.get(f"/rooms/{room['id']}").json()["data"]
     made = api.post("/rooms", json={"webhook_event_url": "", "webhook_event_failover_url": ""}).json()["data"]
     assert "webhook_event_url" not in made and "webhook_event_failover_url" not in made
+
+
+def test_whole_number_floats_count_as_integers_and_are_answered_as_integers(api):
+    response = api.post("/rooms", json={"max_participants": 30.0, "webhook_timeout_secs": 10.0})
+    assert response.status_code == 201
+    assert '"max_participants":30,' in response.text and '"webhook_timeout_secs":10' in response.text
+    room = response.json()["data"]
+    patched = api.patch(f"/rooms/{room['id']}", json={"max_participants": 12.0}).json()["data"]
+    assert patched["max_participants"] == 12 and type(patched["max_participants"]) is int
+
+
+@pytest.mark.parametrize("value", [30.5, True, False, "30"])
+def test_fractions_booleans_and_strings_are_still_not_integers(api, value):
+    assert pointers(api.post("/rooms", json={"max_participants": value})) == {"/max_participants"}
