@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 
 from tests.sandbox.api import api_client, pointers
@@ -165,3 +166,34 @@ def test_whole_number_floats_count_as_integers_and_are_answered_as_integers(api)
 @pytest.mark.parametrize("value", [30.5, True, False, "30"])
 def test_fractions_booleans_and_strings_are_still_not_integers(api, value):
     assert pointers(api.post("/rooms", json={"max_participants": value})) == {"/max_participants"}
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "PUT", "BREW"])
+def test_unsupported_methods_answer_405_json_with_allow(sandbox, method):
+    # Not through ``api``: the spec has no operation for these methods to validate against.
+    with httpx.Client(base_url=sandbox.base_url) as raw:
+        response = raw.request(method, "/rooms", headers={"Authorization": f"Bearer {sandbox.api_key}"})
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/json"
+    assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}
+    error = response.json()["errors"][0]
+    assert set(error) >= {"code", "title", "detail"}
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE"])
+def test_unsupported_methods_on_unknown_paths_answer_404_json(sandbox, method):
+    with httpx.Client(base_url=sandbox.root_url) as raw:
+        for path in ("/v2/nowhere", "/elsewhere", f"/_sandbox/nowhere/{method.lower()}"):
+            response = raw.request(method, path, headers={"Authorization": f"Bearer {sandbox.api_key}"})
+            assert response.status_code == 404, path
+            assert response.json()["errors"][0]["code"] == "10005"
+
+
+def test_control_api_405_names_the_allowed_methods(sandbox):
+    with httpx.Client(base_url=sandbox.root_url) as raw:
+        response = raw.request(
+            "TRACE", "/_sandbox/faults", headers={"Authorization": f"Bearer {sandbox.api_key}"}
+        )
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "PUT", "DELETE"}
+    assert response.json()["errors"][0]["title"] == "Method not allowed"
