@@ -36,7 +36,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--recording-bytes", type=int, default=1_000_000, help="size of new recordings")
     parser.add_argument("--composition-bytes", type=int, default=2_000_000, help="size of compositions")
     parser.add_argument("--webhook-timeout", type=float, default=10.0, help="when a room sets none, seconds")
-    parser.add_argument("--key-seed", help="derive the signing keys from this string (stable public key)")
+    parser.add_argument(
+        "--key-seed",
+        metavar="TEXT",
+        help="derive the Ed25519 webhook and token keys from TEXT, so the webhook public key is stable",
+    )
     parser.add_argument("--tick", type=float, default=0.2, help="seconds between background ticks")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser.parse_args(argv)
@@ -81,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     print(f"Telnyx sandbox serving {root}/v2", flush=True)
     print(f"  API key:            {api_key}", flush=True)
-    print(f"  Webhook public key: {store.webhook_public_key}", flush=True)
+    print(f"sandbox: webhook public key {store.webhook_public_key}", flush=True)
     print(
         f"SANDBOX_READY base_url={root}/v2 root_url={root} api_key={api_key} "
         f"webhook_public_key={store.webhook_public_key} token_public_key={store.token_public_key}",

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -242,6 +243,16 @@ def _match(routes: list[Route], method: str, path: str) -> tuple[Route | None, d
     return None, {}, other_method
 
 
+def _method_not_allowed(routes: list[Route], method: str, path: str) -> ApiError:
+    """405 for a path that exists under other methods, naming them in ``Allow``."""
+    allowed = ", ".join(sorted({r.method for r in routes if r.regex.match(path)}))
+    return ApiError(
+        405,
+        [E.error("10405", "Method not allowed", f"{method} is not allowed here; use {allowed}.")],
+        {"Allow": allowed},
+    )
+
+
 def _template_for(routes: list[Route], path: str) -> str | None:
     for route in routes:
         if route.regex.match(path):
@@ -265,6 +276,32 @@ class RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         if self.server.verbose:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The answers the standard library makes on its own, in the sandbox's JSON error envelope.
+
+        A method with no ``do_`` handler (OPTIONS, TRACE, anything) is routed like the others, so a known
+        path answers 405 with ``Allow`` and an unknown one 404. A request that cannot be parsed (bad
+        request line, headers too long) keeps the library's status and closes the connection.
+        """
+        if code == HTTPStatus.NOT_IMPLEMENTED and self.command and self.path:
+            self._handle()
+            return
+        status = HTTPStatus(code)
+        detail = explain or message or status.description or status.phrase
+        errors = {"errors": [E.error(str(code), status.phrase, detail)]}
+        body = json.dumps(errors, separators=(",", ":")).encode()
+        self.close_connection = True
+        try:
+            self.send_response(code, message)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     # --- plumbing ---------------------------------------------
     def _read_body(self) -> bytes:
@@ -354,9 +391,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         try:
             if route is None:
                 if other:
-                    raise ApiError(
-                        405, [E.error("10405", "Method not allowed", f"{self.command} is not allowed here.")]
-                    )
+                    raise _method_not_allowed(API_ROUTES, self.command, path)
                 raise E.not_found("Route")
             if not self._authorized() and not (route.auth_optional and "Authorization" not in self.headers):
                 raise self._auth_error()
@@ -415,11 +450,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         route, params, other = _match(self.server.control_routes, self.command, path)
         try:
             if route is None:
-                raise (
-                    ApiError(405, [E.error("10405", "Method not allowed", "")])
-                    if other
-                    else E.not_found("Route")
-                )
+                if other:
+                    raise _method_not_allowed(self.server.control_routes, self.command, path)
+                raise E.not_found("Route")
             if not route.auth_optional and not self._authorized():
                 raise self._auth_error()
             status, body, headers = self._run(route, params, query, raw)

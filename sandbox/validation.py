@@ -31,8 +31,16 @@ def is_uuid(value: object) -> bool:
     return True
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def as_int(value: object) -> int | None:
+    """``value`` as an integer when JSON gave one: an int, or a float with a whole value (``30.0``; JSON
+    does not tell them apart). None for anything else, booleans included."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
 
 
 def check_int(
@@ -45,17 +53,22 @@ def check_int(
     nullable: bool = False,
     prefix: str = "",
 ) -> None:
+    """Check ``body[name]``, when present, is an integer in ``lo..hi`` (see :func:`as_int`) and store it
+    back as an int, so ``30.0`` is kept and answered as ``30``; otherwise append one error."""
     if name not in body:
         return
     value = body[name]
     if value is None and nullable:
         return
-    if not _is_int(value):
+    number = as_int(value)
+    if number is None:
         errors.append(invalid(f"{name} must be an integer.", pointer=f"{prefix}/{name}"))
-    elif not lo <= value <= hi:
+    elif not lo <= number <= hi:
         errors.append(
             invalid(f"{name} must be between {lo} and {hi}, got {value}.", pointer=f"{prefix}/{name}")
         )
+    else:
+        body[name] = number
 
 
 def check_url(body: dict[str, Any], name: str, errors: Errors, *, allow_empty: bool) -> None:

@@ -7,7 +7,7 @@ Paths may be full URLs, start with ``/v2`` or be bare templates' concrete paths.
 spec's schema for that exact code, else its ``4XX``/``5XX`` range, else ``default``. An error status the
 spec does not list for the operation (a 401, a 429, a 503) is checked against Telnyx's ``errors``
 envelope (``video_Errors``), which TELNYX-FACTS.md documents for every error. A 2xx the spec does not list
-is an error. Formats ``uuid``, ``date-time`` and ``date`` are enforced.
+is an error. Formats ``uuid``, ``uri``, ``date-time`` and ``date`` are enforced.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 SCHEMAS_FILE = Path(__file__).with_name("telnyx_video_openapi.json")
 DATE_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -48,6 +49,12 @@ def _is_date_time(value: object) -> bool:
         return False
     datetime.fromisoformat(value.replace("Z", "+00:00"))
     return True
+
+
+@FORMATS.checks("uri")
+def _is_uri(value: object) -> bool:
+    """An absolute URI: a scheme and something after it (an empty string is not a URI)."""
+    return not isinstance(value, str) or bool(URI_RE.match(value))
 
 
 @FORMATS.checks("date", raises=ValueError)

@@ -197,3 +197,28 @@ def test_composition_filters_and_delete(sandbox, api):
     assert pointers(api.get("/room_compositions", params={"filter[status]": "failed"})) == {"filter[status]"}
     assert api.delete(f"/room_compositions/{one['id']}").status_code == 204
     assert api.get(f"/room_compositions/{one['id']}").status_code == 404
+
+
+def test_composition_without_failover_url_omits_it(sandbox, api):
+    _, (alice, _bob) = finished_session(sandbox, api)
+    for body in ({}, {"webhook_event_failover_url": ""}, {"webhook_event_failover_url": None}):
+        made = api.post("/room_compositions", json={"session_id": alice["session_id"], **body})
+        assert made.status_code == 202
+        assert "webhook_event_failover_url" not in made.json()["data"]
+        listed = api.get("/room_compositions").json()["data"]
+        assert all("webhook_event_failover_url" not in c for c in listed)
+
+
+def test_composition_takes_whole_number_floats_as_integers(sandbox, api):
+    _, (alice, _bob) = finished_session(sandbox, api)
+    body = {
+        "session_id": alice["session_id"],
+        "webhook_timeout_secs": 5.0,
+        "video_layout": {"first": {"x_pos": 10.0, "y_pos": 0.0, "z_pos": 1.0, "video_sources": "*"}},
+    }
+    made = api.post("/room_compositions", json=body)
+    assert made.status_code == 202
+    assert '"webhook_timeout_secs":5,' in made.text and '"x_pos":10,' in made.text
+    assert pointers(api.post("/room_compositions", json={**body, "webhook_timeout_secs": 5.5})) == {
+        "/webhook_timeout_secs"
+    }

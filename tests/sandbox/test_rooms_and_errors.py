@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 
 from tests.sandbox.api import api_client, pointers
@@ -136,3 +137,63 @@ def test_request_counts_by_operation_and_status(sandbox, api):
     assert counts == {"GET /rooms": {200: 2}, "GET /rooms/{room_id}": {404: 1}}
     sandbox.clear_request_counts()
     assert sandbox.request_counts() == {}
+
+
+def test_unset_failover_url_is_omitted_and_clearing_it_omits_it_again(api):
+    room = api.post("/rooms", json={}).json()["data"]
+    assert "webhook_event_failover_url" not in room
+    assert "webhook_event_failover_url" not in api.get(f"/rooms/{room['id']}").json()["data"]
+    for cleared in (None, ""):
+        url = "https://failover.example.com/hooks"
+        kept = api.patch(f"/rooms/{room['id']}", json={"webhook_event_failover_url": url}).json()["data"]
+        assert kept["webhook_event_failover_url"] == url
+        again = api.patch(f"/rooms/{room['id']}", json={"webhook_event_failover_url": cleared}).json()["data"]
+        assert "webhook_event_failover_url" not in again
+        assert "webhook_event_failover_url" not in api.get(f"/rooms/{room['id']}").json()["data"]
+    made = api.post("/rooms", json={"webhook_event_url": "", "webhook_event_failover_url": ""}).json()["data"]
+    assert "webhook_event_url" not in made and "webhook_event_failover_url" not in made
+
+
+def test_whole_number_floats_count_as_integers_and_are_answered_as_integers(api):
+    response = api.post("/rooms", json={"max_participants": 30.0, "webhook_timeout_secs": 10.0})
+    assert response.status_code == 201
+    assert '"max_participants":30,' in response.text and '"webhook_timeout_secs":10' in response.text
+    room = response.json()["data"]
+    patched = api.patch(f"/rooms/{room['id']}", json={"max_participants": 12.0}).json()["data"]
+    assert patched["max_participants"] == 12 and type(patched["max_participants"]) is int
+
+
+@pytest.mark.parametrize("value", [30.5, True, False, "30"])
+def test_fractions_booleans_and_strings_are_still_not_integers(api, value):
+    assert pointers(api.post("/rooms", json={"max_participants": value})) == {"/max_participants"}
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "PUT", "BREW"])
+def test_unsupported_methods_answer_405_json_with_allow(sandbox, method):
+    # Not through ``api``: the spec has no operation for these methods to validate against.
+    with httpx.Client(base_url=sandbox.base_url) as raw:
+        response = raw.request(method, "/rooms", headers={"Authorization": f"Bearer {sandbox.api_key}"})
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/json"
+    assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}
+    error = response.json()["errors"][0]
+    assert set(error) >= {"code", "title", "detail"}
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE"])
+def test_unsupported_methods_on_unknown_paths_answer_404_json(sandbox, method):
+    with httpx.Client(base_url=sandbox.root_url) as raw:
+        for path in ("/v2/nowhere", "/elsewhere", f"/_sandbox/nowhere/{method.lower()}"):
+            response = raw.request(method, path, headers={"Authorization": f"Bearer {sandbox.api_key}"})
+            assert response.status_code == 404, path
+            assert response.json()["errors"][0]["code"] == "10005"
+
+
+def test_control_api_405_names_the_allowed_methods(sandbox):
+    with httpx.Client(base_url=sandbox.root_url) as raw:
+        response = raw.request(
+            "TRACE", "/_sandbox/faults", headers={"Authorization": f"Bearer {sandbox.api_key}"}
+        )
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "PUT", "DELETE"}
+    assert response.json()["errors"][0]["title"] == "Method not allowed"

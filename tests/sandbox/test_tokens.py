@@ -87,3 +87,25 @@ def test_refresh_rejects_wrong_type_room_signature_and_expiry(sandbox, api):
     assert wrong_room.status_code == 403
     missing = api.post(refresh, json={})
     assert missing.status_code == 422 and missing.json()["errors"][0]["source"]["pointer"] == "/refresh_token"
+
+
+def test_whole_number_float_ttls_are_accepted_and_tokens_carry_integer_times(sandbox, api):
+    room = api.post("/rooms", json={}).json()["data"]
+    made = api.post(
+        f"/rooms/{room['id']}/actions/generate_join_client_token",
+        json={"token_ttl_secs": 30.0, "refresh_token_ttl_secs": 120.0},
+    )
+    assert made.status_code == 201
+    data = made.json()["data"]
+    for name, ttl in (("token", 30), ("refresh_token", 120)):
+        _, claims, _, _ = decode(data[name])
+        assert type(claims["exp"]) is int and claims["exp"] - claims["iat"] == ttl
+    refreshed = api.post(
+        f"/rooms/{room['id']}/actions/refresh_client_token",
+        json={"refresh_token": data["refresh_token"], "token_ttl_secs": 60.0},
+    )
+    assert refreshed.status_code == 201
+    _, claims, _, _ = decode(refreshed.json()["data"]["token"])
+    assert type(claims["exp"]) is int and claims["exp"] - claims["iat"] == 60
+    bad = api.post(f"/rooms/{room['id']}/actions/generate_join_client_token", json={"token_ttl_secs": True})
+    assert bad.status_code == 422
