@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+
+from dashboard.converters import is_telnyx_id
 
 
 class AuditEntry(models.Model):
@@ -61,3 +64,12 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         outcome = "ok" if self.succeeded else "refused"
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} ({outcome})"
+
+    @property
+    def room_url(self) -> str:
+        """The room's page, when the entry names a room by a real Telnyx id."""
+        return reverse("rooms:detail", args=[self.room_id]) if is_telnyx_id(self.room_id) else ""
+
+    @property
+    def session_url(self) -> str:
+        return reverse("sessions:detail", args=[self.session_id]) if is_telnyx_id(self.session_id) else ""

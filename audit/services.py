@@ -32,20 +32,38 @@ def record_action(
     """Store who did what, to what, and whether Telnyx accepted it.
 
     Call it after the API answered (or refused), outside any transaction that a failure would roll
-    back: a refused action is as much part of the log as an accepted one.
+    back: a refused action is as much part of the log as an accepted one. Text too long for its
+    column is cut, never refused.
     """
     account = user if isinstance(user, get_user_model()) and user.is_authenticated else None
     return AuditEntry.objects.create(
         user=account,
-        username=account.get_username() if account is not None else "system",
+        username=_fit("username", account.get_username() if account is not None else "system"),
         action=str(action),
         succeeded=succeeded,
-        message=message,
-        room_id=room_id or "",
-        room_name=room_name or "",
-        session_id=session_id or "",
-        target=target or {},
+        message=_clean(message),
+        room_id=_fit("room_id", room_id),
+        room_name=_fit("room_name", room_name),
+        session_id=_fit("session_id", session_id),
+        target=_clean(target or {}),
     )
+
+
+def _clean(value: Any) -> Any:
+    """The value without NUL characters, which PostgreSQL's text and jsonb refuse."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _fit(field: str, value: str) -> str:
+    """The value cut to the column's length: an action Telnyx accepted is recorded, whatever it named."""
+    limit = AuditEntry._meta.get_field(field).max_length or None
+    return str(_clean(value or ""))[:limit]
 
 
 @dataclass

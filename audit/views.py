@@ -10,28 +10,23 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from audit import services
+from audit.forms import AuditFilterForm
 from audit.models import AuditEntry
 from dashboard.csv_export import csv_response
 from dashboard.pages import HtmxRequest, partial_for, query_without
 from dashboard.roles import permission_required
 
 
-def _filters(request: HtmxRequest) -> services.AuditFilters:
-    return services.AuditFilters(
-        user=request.GET.get("user", "").strip(),
-        action=request.GET.get("action", "").strip(),
-        room=request.GET.get("room", "").strip(),
-    )
-
-
 @permission_required("view_dashboard")
 @require_GET
 def audit_list(request: HtmxRequest) -> HttpResponse:
-    filters = _filters(request)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.filters()
     scope = services.entries_for(user=request.user, filters=filters)
     page = Paginator(scope.entries, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "form": form,
         "filters": filters,
         "sees_all": scope.sees_all,
         "actions": AuditEntry.Action.choices,
@@ -45,7 +40,8 @@ def audit_list(request: HtmxRequest) -> HttpResponse:
 @permission_required("view_dashboard")
 @require_GET
 def audit_csv(request: HtmxRequest) -> HttpResponseBase:
-    scope = services.entries_for(user=request.user, filters=_filters(request))
+    filters = AuditFilterForm(request.GET or None).filters()
+    scope = services.entries_for(user=request.user, filters=filters)
     return csv_response(
         f"audit-{date.today().isoformat()}.csv", services.CSV_HEADER, services.csv_rows(scope.entries)
     )

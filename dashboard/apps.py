@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
+from django.urls import register_converter
+
+from dashboard.converters import TelnyxIdConverter
 
 
 def _sync_roles_after_migrate(sender, **kwargs):  # type: ignore[no-untyped-def]
@@ -24,6 +27,8 @@ class DashboardConfig(AppConfig):
     def ready(self) -> None:
         # Keeps the groups' permissions whole when later migrations add models.
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="dashboard-sync-roles")
+        # Before any URLconf is imported: every app's URLs use it.
+        register_converter(TelnyxIdConverter, "telnyx_id")
 
 
 class DashboardAdminConfig(admin_apps.AdminConfig):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from dashboard.converters import is_telnyx_id
 from dashboard.telnyx import Room
 from rooms import services, tokens
 
@@ -99,6 +100,10 @@ class RefreshTokenForm(forms.Form):
     )
 
 
+def _is_participant_choice(value: object) -> bool:
+    return value == "all" or is_telnyx_id(value)
+
+
 class ModerationForm(forms.Form):
     """``participants`` (ids, or the single value ``all``) and ``exclude`` (ids), as the API takes them.
 
@@ -114,9 +119,9 @@ class ModerationForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        # Ids are checked by Telnyx; any string is a choice here.
+        # Any participant id is a choice ("all" too, for ``participants``); Telnyx says if it exists.
         for name in ("participants", "exclude", "selected"):
-            self.fields[name].valid_value = lambda value: bool(value) and len(value) <= 64  # type: ignore[attr-defined]
+            self.fields[name].valid_value = _is_participant_choice  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -171,8 +171,13 @@ def list_rooms(
 def get_room(*, room_id: str) -> Room:
     with telnyx_call("load the room"):
         room = get_client().get_room(room_id)
-    cache.set(f"rooms:name:{room.id}", room.unique_name or "", 3600)
+    _remember_name(room)
     return room
+
+
+def _remember_name(room: Room) -> None:
+    """Names rarely change; ``room_names`` answers from here without a call."""
+    cache.set(f"rooms:name:{room.id}", room.unique_name or "", 3600)
 
 
 def get_room_detail(*, room_id: str, sessions_page: int = 1, page_size: int = 10) -> RoomDetail:
@@ -262,6 +267,7 @@ def update_room(*, user: User, room_id: str, **fields: Any) -> Room:
         telnyx_call("save the room"),
     ):
         room = get_client().update_room(room_id, **body)
+        _remember_name(room)
         outcome.message = f"Telnyx saved room {room.unique_name or room.id}."
         outcome.where = {"room_id": room.id, "room_name": room.unique_name or ""}
     return room

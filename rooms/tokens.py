@@ -6,19 +6,27 @@ from typing import Any
 
 from audit.models import AuditEntry
 from audit.services import audited
-from dashboard.errors import Refused, telnyx_call
+from dashboard.errors import Refused, UserError, telnyx_call
 from dashboard.telnyx import ClientToken, get_client
+from rooms.services import room_names
 
 #: Join token bounds (TELNYX-FACTS.md).
 TOKEN_TTL_MIN, TOKEN_TTL_MAX, TOKEN_TTL_DEFAULT = 10, 3600, 600
 REFRESH_TTL_MIN, REFRESH_TTL_MAX, REFRESH_TTL_DEFAULT = 60, 86400, 3600
 
 
+def _room_name(room_id: str) -> str:
+    """The room's name as Telnyx has it (cached): the audit log never takes a name from a form."""
+    try:
+        return room_names([room_id]).get(room_id, "")
+    except UserError:
+        return ""
+
+
 def generate_join_token(
     *,
     user: Any,
     room_id: str,
-    room_name: str = "",
     token_ttl_secs: int = TOKEN_TTL_DEFAULT,
     refresh_token_ttl_secs: int = REFRESH_TTL_DEFAULT,
 ) -> ClientToken:
@@ -29,7 +37,7 @@ def generate_join_token(
             user=user,
             action=AuditEntry.Action.TOKEN_GENERATE,
             room_id=room_id,
-            room_name=room_name,
+            room_name=_room_name(room_id),
             target=target,
         ) as outcome,
         telnyx_call("generate a join token"),
@@ -46,7 +54,6 @@ def refresh_join_token(
     user: Any,
     room_id: str,
     refresh_token: str,
-    room_name: str = "",
     token_ttl_secs: int = TOKEN_TTL_DEFAULT,
 ) -> ClientToken:
     """A fresh join token from a refresh token; audited."""
@@ -54,7 +61,7 @@ def refresh_join_token(
         user=user,
         action=AuditEntry.Action.TOKEN_REFRESH,
         room_id=room_id,
-        room_name=room_name,
+        room_name=_room_name(room_id),
         target={"token_ttl_secs": token_ttl_secs},
     ) as outcome:
         if not refresh_token:

@@ -184,7 +184,6 @@ def room_token(request: HtmxRequest, room_id: str) -> HttpResponse:
             token = tokens.generate_join_token(
                 user=request.user,
                 room_id=room_id,
-                room_name=request.POST.get("room_name", ""),
                 **form.cleaned_data,
             )
         except NotFound:
@@ -209,7 +208,6 @@ def room_token_refresh(request: HtmxRequest, room_id: str) -> HttpResponse:
             token = tokens.refresh_join_token(
                 user=request.user,
                 room_id=room_id,
-                room_name=request.POST.get("room_name", ""),
                 refresh_token=form.cleaned_data["refresh_token"],
                 token_ttl_secs=form.cleaned_data["token_ttl_secs"],
             )

@@ -22,7 +22,7 @@ def history(live_session, admin_user, moderator_user, telnyx_sandbox):
         user=moderator_user, session_id=session_id, action="kick", participants=[people["bob"]]
     )
     services.update_room(user=admin_user, room_id=room.id, unique_name="renamed")
-    tokens.generate_join_token(user=admin_user, room_id=room.id, room_name="renamed")
+    tokens.generate_join_token(user=admin_user, room_id=room.id)
     return room, session_id
 
 

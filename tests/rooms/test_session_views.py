@@ -157,8 +157,11 @@ def test_an_empty_selection_is_refused_without_calling_telnyx(moderator_client, 
 
 def test_a_refused_action_says_why(moderator_client, live_session, telnyx_sandbox):
     _, session_id, people = live_session
+    telnyx_sandbox.leave(people["alice"])  # still a well-formed id, but no longer in a live session
+    telnyx_sandbox.leave(people["bob"])
+    telnyx_sandbox.leave(people["carol"])
     body = moderator_client.post(
-        reverse("sessions:mute", args=[session_id]), {"participants": ["not-a-uuid"]}, **MODERATION
+        reverse("sessions:mute", args=[session_id]), {"participants": [people["alice"]]}, **MODERATION
     ).content.decode()
     assert 'class="banner bad"' in body and "Telnyx refused to mute" in body
     assert not AuditEntry.objects.get().succeeded
