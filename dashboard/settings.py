@@ -3,6 +3,10 @@
 Every variable is listed in ``.env.example``. The defaults give a single machine with nothing
 installed: SQLite and a filesystem Celery broker under ``var/``. Production sets ``DATABASE_URL``,
 ``REDIS_URL``, ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS``.
+
+``<DASHBOARD_VAR_DIR>/.env``, written by ``make run`` with what it chose (secret key, sandbox URL and
+key), supplies defaults for variables the environment does not set, so ``manage.py`` in another shell
+agrees with the running dashboard.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from dashboard.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from dashboard.env import env_bool, env_float, env_int, env_list, env_str, env_url, load_defaults
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DASHBOARD_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+load_defaults(VAR_DIR / ".env")
 
 # --- Core ---------------------------------------------------------------------------------------
 
@@ -25,7 +30,8 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (make run creates one under var/)."
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
+            f"(make run writes one to {VAR_DIR / '.env'}; manage.py reads it from there)."
         )
     SECRET_KEY = "debug-only-secret-key-never-used-in-production-0123456789abcdef"  # noqa: S105
 
