@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages, partials, CSV and JSON gzipped (static files come pre-compressed from WhiteNoise above).
+    "dashboard.compression.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -153,17 +155,23 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = Path(env_str("DASHBOARD_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
-# Hashed, compressed file names once `collectstatic` has run (make run, the Docker image); plain
-# names before that, so tests and a fresh checkout render pages without a collect step.
-_STATIC_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists() and not DEBUG
+# With DEBUG off, pages link static files by content-hashed names (css/dashboard.3f2a1c….css) that
+# `collectstatic` writes with a manifest and pre-compressed .gz and .br copies (brotli installed);
+# WhiteNoise serves those compressed and cached as immutable for ten years. Without DEBUG,
+# `collectstatic` must have run (make run and the Docker image do). The test suite sets
+# DASHBOARD_HASHED_STATIC=0: plain names, found in the source folders, no collect step.
+HASHED_STATIC = env_bool("DASHBOARD_HASHED_STATIC", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if _STATIC_MANIFEST
+        if HASHED_STATIC
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Only for files fetched by their plain name (hashed ones are immutable regardless): they can change
+# at the next deploy, so a minute, after which the browser revalidates with ETag / Last-Modified.
+WHITENOISE_MAX_AGE = 0 if DEBUG else 60
 
 # --- Telnyx -------------------------------------------------------------------------------------
 
