@@ -142,6 +142,23 @@ def test_html_pages_are_gzipped_when_the_browser_accepts_it(site):
     assert 'name="password"' in plain.body.decode()
 
 
+@pytest.mark.django_db
+def test_the_layout_links_the_svg_icon(viewer_client, settings):
+    settings.TELNYX_API_KEY = ""
+    html = viewer_client.get("/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+
+
+def test_favicon_ico_leads_to_the_svg_icon(site):
+    redirect = site.get("/favicon.ico")
+    assert redirect.status_code == 302
+    assert redirect.headers["Location"] == "/static/" + site.manifest["favicon.svg"]
+    icon = site.get(redirect.headers["Location"])
+    assert icon.status_code == 200
+    assert icon.headers["Content-Type"].startswith("image/svg+xml")
+    assert icon.body.startswith(b"<svg")
+
+
 @pytest.mark.parametrize(
     ("response", "compressed"),
     [
