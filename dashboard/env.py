@@ -1,6 +1,7 @@
 """Typed readers for environment variables.
 
-Settings come only from the environment. Each reader parses one variable into one type and raises
+Settings come only from the environment (plus, as defaults, the ``var/.env`` that ``make run``
+writes: see ``load_defaults``). Each reader parses one variable into one type and raises
 ``ImproperlyConfigured`` naming the variable when the value cannot be understood, so a typo in a
 deployment stops the process at start-up instead of surfacing as odd behaviour later.
 """
@@ -8,12 +9,32 @@ deployment stops the process at start-up instead of surfacing as odd behaviour l
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+def load_defaults(path: Path, *, environ: MutableMapping[str, str] | None = None) -> list[str]:
+    """Copy the variables of a dotenv file into the environment where it does not set them.
+
+    A variable set in the environment always wins; one set to an empty string counts as unset, as it
+    does for the readers below. No file, no change. Returns the names taken from the file.
+    """
+    if not path.is_file():
+        return []
+    from dotenv import dotenv_values
+
+    target = os.environ if environ is None else environ
+    taken = []
+    for name, value in dotenv_values(path).items():
+        if value is not None and not target.get(name, "").strip():
+            target[name] = value
+            taken.append(name)
+    return taken
 
 
 def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:

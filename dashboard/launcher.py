@@ -1,8 +1,11 @@
 """``make run``: the whole product on one machine, stopped together with Ctrl-C.
 
-Starts, in order: the Telnyx sandbox with demo data (only when ``TELNYX_API_KEY`` is unset), the
-migrations, the web server (gunicorn), a Celery worker and Celery beat. Imports nothing from Django
-itself: it prepares the environment the Django processes read their settings from.
+Checks that the dashboard's port (and the sandbox's, when it runs) is free, then starts, in order: the
+Telnyx sandbox with demo data (only when ``TELNYX_API_KEY`` is unset), the migrations, the web server
+(gunicorn), a Celery worker and Celery beat. Imports nothing from Django itself: it prepares the
+environment the Django processes read their settings from, and writes what it chose (secret key,
+sandbox URL and key, plain HTTP on localhost) to ``var/.env``, which settings read as defaults, so
+``manage.py`` run by hand in another shell agrees with the running dashboard.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +30,57 @@ def _say(text: str) -> None:
     print(f"[run] {text}", flush=True)
 
 
-def _prepare_environment(env: dict[str, str], var_dir: Path) -> None:
+def _port(env: dict[str, str], name: str, default: str) -> int:
+    value = env.get(name) or default
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SystemExit(f"{name} must be a port number from 1 to 65535; got {value!r}.")
+    return int(value)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` now (nothing else listens there)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As gunicorn and the sandbox do: a connection of the last run still in TIME_WAIT does not
+        # make the port taken, a listening server does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def check_ports(env: dict[str, str], *, with_sandbox: bool) -> None:
+    """Stop with one line naming the port and the variable that moves it, before anything starts.
+
+    A taken port stops the run instead of moving to another one: the usual holder is this dashboard
+    already running (another ``make run``, or docker compose, which publishes 8000 and 8700), and a
+    second copy on another port would share its database and broker and run a second Celery beat;
+    the address a user bookmarked also stays the address the dashboard is at.
+    """
+    host = env.get("DASHBOARD_HOST") or "127.0.0.1"
+    wanted = [("DASHBOARD_PORT", "the dashboard", host, _port(env, "DASHBOARD_PORT", "8000"))]
+    if with_sandbox:
+        wanted.append(("SANDBOX_PORT", "the Telnyx sandbox", "127.0.0.1", _port(env, "SANDBOX_PORT", "8700")))
+    if with_sandbox and wanted[0][3] == wanted[1][3]:
+        raise SystemExit(
+            f"DASHBOARD_PORT and SANDBOX_PORT are both {wanted[0][3]}; give them different ports."
+        )
+    for variable, what, address, port in wanted:
+        if not port_is_free(address, port):
+            raise SystemExit(
+                f"Port {port} (for {what}) is already in use, perhaps by an earlier `make run`: stop "
+                f"that, or choose another port, e.g. {variable}={port + 1} make run"
+            )
+
+
+def _decide(env: dict[str, str], decided: dict[str, str], name: str, value: str) -> None:
+    env[name] = value
+    decided[name] = value
+
+
+def prepare_environment(env: dict[str, str], var_dir: Path, decided: dict[str, str]) -> None:
     env.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
     env.setdefault("PYTHONUNBUFFERED", "1")
     if not env.get("DJANGO_SECRET_KEY"):
@@ -34,16 +88,38 @@ def _prepare_environment(env: dict[str, str], var_dir: Path) -> None:
         if not key_file.exists():
             key_file.write_text(secrets.token_urlsafe(50))
             key_file.chmod(0o600)
-        env["DJANGO_SECRET_KEY"] = key_file.read_text().strip()
+        _decide(env, decided, "DJANGO_SECRET_KEY", key_file.read_text().strip())
     host = env.setdefault("DASHBOARD_HOST", "127.0.0.1")
-    if host in {"127.0.0.1", "localhost", "::1"}:
+    if host in {"127.0.0.1", "localhost", "::1"} and "DJANGO_HTTPS" not in env:
         # Plain HTTP on this machine only; a deployment behind TLS keeps the HTTPS defaults.
-        env.setdefault("DJANGO_HTTPS", "0")
+        _decide(env, decided, "DJANGO_HTTPS", "0")
 
 
-def _start_sandbox(env: dict[str, str], var_dir: Path) -> subprocess.Popen[str]:
+_PLAIN_VALUE = re.compile(r"[\w.:/+=@-]*")
+
+
+def write_decisions(var_dir: Path, decided: dict[str, str]) -> Path:
+    """Write ``var/.env`` afresh: only what this run chose, so nothing of an earlier run (a sandbox
+    that is no longer used) lingers. Values the user set in the environment are not copied there."""
+    lines = [
+        "# Written by `make run` at each start: what it chose for this machine. Django reads these as",
+        "# defaults (manage.py, celery started by hand); a variable set in the environment wins.",
+    ]
+    for name, value in decided.items():
+        lines.append(f"{name}={value}" if _PLAIN_VALUE.fullmatch(value) else f"{name}='{value}'")
+    path = var_dir / ".env"
+    draft = var_dir / ".env.writing"
+    # Owner-only from the first byte: it holds the secret key and the sandbox's API key.
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.replace(draft, path)
+    return path
+
+
+def _start_sandbox(env: dict[str, str], var_dir: Path, decided: dict[str, str]) -> subprocess.Popen[str]:
     api_key = "sandbox-" + secrets.token_hex(16)
-    port = env.get("SANDBOX_PORT", "8700")
+    port = env.get("SANDBOX_PORT") or "8700"
     command = [
         PYTHON, "-m", "sandbox", "--host", "127.0.0.1", "--port", port, "--api-key", api_key,
         "--seed", "demo", "--state", str(var_dir / "sandbox-state.json"),
@@ -64,10 +140,10 @@ def _start_sandbox(env: dict[str, str], var_dir: Path) -> subprocess.Popen[str]:
         print(f"[sandbox] {line.rstrip()}", flush=True)
         if line.startswith("SANDBOX_READY "):
             fields = dict(re.findall(r"(\w+)=(\S+)", line))
-            env["TELNYX_API_KEY"] = api_key
-            env["TELNYX_API_BASE_URL"] = fields["base_url"]
-            if "webhook_public_key" in fields:
-                env.setdefault("TELNYX_WEBHOOK_PUBLIC_KEY", fields["webhook_public_key"])
+            _decide(env, decided, "TELNYX_API_KEY", api_key)
+            _decide(env, decided, "TELNYX_API_BASE_URL", fields["base_url"])
+            if "webhook_public_key" in fields and not env.get("TELNYX_WEBHOOK_PUBLIC_KEY"):
+                _decide(env, decided, "TELNYX_WEBHOOK_PUBLIC_KEY", fields["webhook_public_key"])
             threading.Thread(target=_echo, args=("sandbox", process.stdout), daemon=True).start()
             return process
         if time.monotonic() > deadline:
@@ -106,18 +182,22 @@ def _interrupt(signum: int, frame: object) -> None:
 def main() -> int:
     env = dict(os.environ)
     var_dir = Path(env.get("DASHBOARD_VAR_DIR", BASE_DIR / "var")).resolve()
+    with_sandbox = not env.get("TELNYX_API_KEY")
+    check_ports(env, with_sandbox=with_sandbox)
     var_dir.mkdir(parents=True, exist_ok=True)
-    _prepare_environment(env, var_dir)
+    decided: dict[str, str] = {}
+    prepare_environment(env, var_dir, decided)
     processes: list[tuple[str, subprocess.Popen[str]]] = []
     # SIGTERM (docker, systemd) is treated like Ctrl-C: each child gets SIGTERM and time to finish.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)  # also when started from a shell that ignores SIGINT
     try:
-        if env.get("TELNYX_API_KEY"):
+        if not with_sandbox:
             _say(f"Using the Telnyx API at {env.get('TELNYX_API_BASE_URL', 'https://api.telnyx.com/v2')}.")
         else:
             _say("TELNYX_API_KEY is not set: starting the bundled Telnyx sandbox with demo data.")
-            processes.append(("sandbox", _start_sandbox(env, var_dir)))
+            processes.append(("sandbox", _start_sandbox(env, var_dir, decided)))
+        _say(f"Settings for manage.py in another shell: {write_decisions(var_dir, decided)}")
         manage = [PYTHON, "manage.py"]
         _run([*manage, "migrate", "--noinput", "-v", "0"], env)
         _run([*manage, "collectstatic", "--noinput", "-v", "0"], env)
@@ -125,7 +205,7 @@ def main() -> int:
         if "sandbox" in dict(processes):
             # The demo's recordings are on the recordings page from the first minute.
             _run([*manage, "sync_recordings"], env)
-        host, port = env["DASHBOARD_HOST"], env.get("DASHBOARD_PORT", "8000")
+        host, port = env["DASHBOARD_HOST"], env.get("DASHBOARD_PORT") or "8000"
         commands = {
             "web": [
                 PYTHON, "-m", "gunicorn", "dashboard.wsgi", "--bind", f"{host}:{port}", "--workers", "2",

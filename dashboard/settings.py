@@ -3,6 +3,10 @@
 Every variable is listed in ``.env.example``. The defaults give a single machine with nothing
 installed: SQLite and a filesystem Celery broker under ``var/``. Production sets ``DATABASE_URL``,
 ``REDIS_URL``, ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS``.
+
+``<DASHBOARD_VAR_DIR>/.env``, written by ``make run`` with what it chose (secret key, sandbox URL and
+key), supplies defaults for variables the environment does not set, so ``manage.py`` in another shell
+agrees with the running dashboard.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from dashboard.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from dashboard.env import env_bool, env_float, env_int, env_list, env_str, env_url, load_defaults
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DASHBOARD_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+load_defaults(VAR_DIR / ".env")
 
 # --- Core ---------------------------------------------------------------------------------------
 
@@ -25,7 +30,8 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (make run creates one under var/)."
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
+            f"(make run writes one to {VAR_DIR / '.env'}; manage.py reads it from there)."
         )
     SECRET_KEY = "debug-only-secret-key-never-used-in-production-0123456789abcdef"  # noqa: S105
 
@@ -69,6 +75,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages, partials, CSV and JSON gzipped (static files come pre-compressed from WhiteNoise above).
+    "dashboard.compression.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,17 +156,23 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = Path(env_str("DASHBOARD_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
-# Hashed, compressed file names once `collectstatic` has run (make run, the Docker image); plain
-# names before that, so tests and a fresh checkout render pages without a collect step.
-_STATIC_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists() and not DEBUG
+# With DEBUG off, pages link static files by content-hashed names (css/dashboard.3f2a1c….css) that
+# `collectstatic` writes with a manifest and pre-compressed .gz and .br copies (brotli installed);
+# WhiteNoise serves those compressed and cached as immutable for ten years. Without DEBUG,
+# `collectstatic` must have run (make run and the Docker image do). The test suite sets
+# DASHBOARD_HASHED_STATIC=0: plain names, found in the source folders, no collect step.
+HASHED_STATIC = env_bool("DASHBOARD_HASHED_STATIC", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if _STATIC_MANIFEST
+        if HASHED_STATIC
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Only for files fetched by their plain name (hashed ones are immutable regardless): they can change
+# at the next deploy, so a minute, after which the browser revalidates with ETag / Last-Modified.
+WHITENOISE_MAX_AGE = 0 if DEBUG else 60
 
 # --- Telnyx -------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz"}
+PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/favicon.ico"}
 SAMPLE_VALUE = {"int": "1", "uuid": str(uuid.uuid4()), "path": "x/y", "slug": "sample", "str": "sample"}
 
 
