@@ -5,19 +5,23 @@ from django.urls import NoReverseMatch, reverse
 
 from dashboard.roles import role_of
 
-# (url name, label). An entry whose page is not installed is left out of the bar.
+# (url name, label, the permission that shows it). An entry whose page is not installed is left out.
 NAVIGATION = (
-    ("overview", "Overview"),
-    ("rooms:list", "Rooms"),
-    ("sessions:list", "Sessions"),
-    ("recordings:list", "Recordings"),
-    ("compositions:list", "Compositions"),
+    ("overview", "Overview", "view_dashboard"),
+    ("rooms:list", "Rooms", "view_dashboard"),
+    ("sessions:list", "Sessions", "view_dashboard"),
+    ("recordings:list", "Recordings", "view_dashboard"),
+    ("compositions:list", "Compositions", "view_dashboard"),
+    ("audit:list", "Audit log", "view_dashboard"),
 )
 
 
-def _nav_entries() -> list[tuple[str, str]]:
+def _nav_entries(user: object) -> list[tuple[str, str]]:
+    has_perm = getattr(user, "has_perm", None)
     entries = []
-    for name, label in NAVIGATION:
+    for name, label, permission in NAVIGATION:
+        if has_perm is None or not has_perm(f"dashboard.{permission}"):
+            continue
         try:
             entries.append((reverse(name), label))
         except NoReverseMatch:
@@ -27,13 +31,13 @@ def _nav_entries() -> list[tuple[str, str]]:
 
 def navigation(request: HttpRequest) -> dict[str, object]:
     """The navigation bar, which entry is current, and the signed-in user's role."""
-    entries = _nav_entries()
+    user = getattr(request, "user", None)
+    entries = _nav_entries(user)
     current = ""
     for url, _label in entries:
         matches = request.path == url if url == "/" else request.path.startswith(url)
         if matches and len(url) > len(current):
             current = url
-    user = getattr(request, "user", None)
     return {
         "nav_entries": entries,
         "nav_current": current,

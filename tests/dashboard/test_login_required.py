@@ -6,7 +6,14 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/favicon.ico"}
-SAMPLE_VALUE = {"int": "1", "uuid": str(uuid.uuid4()), "path": "x/y", "slug": "sample", "str": "sample"}
+SAMPLE_VALUE = {
+    "int": "1",
+    "uuid": str(uuid.uuid4()),
+    "telnyx_id": str(uuid.uuid4()),
+    "path": "x/y",
+    "slug": "sample",
+    "str": "sample",
+}
 
 
 def _walk(patterns, prefix=""):  # type: ignore[no-untyped-def]
