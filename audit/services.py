@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
 from django.db.models import QuerySet
 
 from audit.models import AuditEntry
@@ -62,7 +63,8 @@ def _clean(value: Any) -> Any:
 
 def _fit(field: str, value: str) -> str:
     """The value cut to the column's length: an action Telnyx accepted is recorded, whatever it named."""
-    limit = AuditEntry._meta.get_field(field).max_length or None
+    column = AuditEntry._meta.get_field(field)
+    limit = column.max_length if isinstance(column, models.CharField) else None
     return str(_clean(value or ""))[:limit]
 
 

@@ -80,9 +80,8 @@ COMPOSITION_FILTERS: Mapping[str, Kind] = {
 def _format(name: str, kind: Kind, value: Any) -> str:
     if kind == "date":
         if isinstance(value, datetime):
-            if value.tzinfo is not None:
-                value = value.astimezone(UTC)
-            return value.date().isoformat()
+            moment: datetime = value.astimezone(UTC) if value.tzinfo is not None else value
+            return moment.date().isoformat()
         if isinstance(value, date):
             return value.isoformat()
         if isinstance(value, str):

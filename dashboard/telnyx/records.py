@@ -80,7 +80,8 @@ class _Record:
                 value = float(value)
             kwargs[key] = value
         kwargs.update(cls._nested(data))
-        return cls(**kwargs, extra=extra)
+        kwargs["extra"] = extra
+        return cls(**kwargs)
 
     @classmethod
     def _nested(cls, data: Mapping[str, Any]) -> dict[str, Any]:
