@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         store.load(args.state)
     server = SandboxServer((args.host, args.port), store, verbose=args.verbose)
     host, port = server.server_address[:2]
+    if isinstance(host, bytes | bytearray):
+        host = host.decode()
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104
     root = (args.public_url or f"http://{shown_host}:{port}").rstrip("/")
     settings.root_url = root

@@ -13,6 +13,7 @@ import math
 import struct
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Final, Literal
 from urllib.parse import urlencode
 
 SAMPLE_MP4 = Path(__file__).with_name("assets") / "sample.mp4"
@@ -20,6 +21,7 @@ WAV_HEADER_SIZE = 44
 WAV_RATE = 8000
 CHUNK = 1 << 20
 CONTENT_TYPES = {"wav": "audio/wav", "mp4": "video/mp4"}
+UNSATISFIABLE: Final = "unsatisfiable"
 
 
 def _tone_pattern() -> memoryview:
@@ -112,8 +114,8 @@ class MediaFiles:
             pos += len(piece)
 
 
-def parse_range(header: str | None, total: int) -> tuple[int, int] | None | str:
-    """(start, end) for a satisfiable single range, None to serve it all, "unsatisfiable" for a 416."""
+def parse_range(header: str | None, total: int) -> tuple[int, int] | None | Literal["unsatisfiable"]:
+    """(start, end) for a satisfiable single range, None to serve it all, UNSATISFIABLE for a 416."""
     if not header or not header.startswith("bytes=") or "," in header:
         return None
     spec = header[6:].strip()
@@ -124,12 +126,12 @@ def parse_range(header: str | None, total: int) -> tuple[int, int] | None | str:
                 return None
             length = int(last)
             if length <= 0:
-                return "unsatisfiable"
+                return UNSATISFIABLE
             return max(0, total - length), total - 1
         start = int(first)
         end = int(last) if last else total - 1
     except ValueError:
         return None
     if start >= total or end < start:
-        return "unsatisfiable"
+        return UNSATISFIABLE
     return start, min(end, total - 1)

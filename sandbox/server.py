@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import errors as E
 from .errors import ApiError
 from .faults import Faults, RequestCounts, parse_config
-from .media import CONTENT_TYPES, parse_range
+from .media import CONTENT_TYPES, UNSATISFIABLE, parse_range
 from .store import Store
 from .timeutil import now as clock
 from .validation import Query
@@ -56,6 +56,33 @@ def _data(status: int, value: Any) -> tuple[int, Any]:
     return status, {"data": value}
 
 
+def _delete_room(s: Store, p: dict[str, str], q: Query, b: Any) -> tuple[int, Any]:
+    s.delete_room(p["room_id"])
+    return 204, None
+
+
+def _delete_recording(s: Store, p: dict[str, str], q: Query, b: Any) -> tuple[int, Any]:
+    s.delete_recording(p["room_recording_id"])
+    return 204, None
+
+
+def _delete_composition(s: Store, p: dict[str, str], q: Query, b: Any) -> tuple[int, Any]:
+    s.delete_composition(p["room_composition_id"])
+    return 204, None
+
+
+def _participant_action(action: str) -> Handler:
+    def handler(s: Store, p: dict[str, str], q: Query, b: Any) -> tuple[int, Any]:
+        return _data(200, s.participant_action(p["room_session_id"], action, b))
+
+    return handler
+
+
+def _seed_demo(s: Store, p: dict[str, str], q: Query, b: Any) -> tuple[int, Any]:
+    s.seed_demo()
+    return _data(201, {"result": "ok"})
+
+
 API_ROUTES = [
     # rooms
     _route("GET", "/rooms", lambda s, p, q, b: (200, s.list_rooms(q))),
@@ -64,7 +91,7 @@ API_ROUTES = [
     _route(
         "PATCH", "/rooms/{room_id}", lambda s, p, q, b: _data(200, s.update_room(p["room_id"], b)), body=True
     ),
-    _route("DELETE", "/rooms/{room_id}", lambda s, p, q, b: (204, s.delete_room(p["room_id"]))),
+    _route("DELETE", "/rooms/{room_id}", _delete_room),
     _route(
         "POST",
         "/rooms/{room_id}/actions/generate_join_client_token",
@@ -96,7 +123,7 @@ API_ROUTES = [
         _route(
             "POST",
             f"/room_sessions/{{room_session_id}}/actions/{action}",
-            lambda s, p, q, b, a=action: _data(200, s.participant_action(p["room_session_id"], a, b)),
+            _participant_action(action),
             body=True,
         )
         for action in ("kick", "mute", "unmute")
@@ -121,11 +148,7 @@ API_ROUTES = [
         "/room_recordings/{room_recording_id}",
         lambda s, p, q, b: _data(200, s.get_recording(p["room_recording_id"])),
     ),
-    _route(
-        "DELETE",
-        "/room_recordings/{room_recording_id}",
-        lambda s, p, q, b: (204, s.delete_recording(p["room_recording_id"])),
-    ),
+    _route("DELETE", "/room_recordings/{room_recording_id}", _delete_recording),
     # compositions
     _route("GET", "/room_compositions", lambda s, p, q, b: (200, s.list_compositions(q))),
     _route("POST", "/room_compositions", lambda s, p, q, b: _data(202, s.create_composition(b)), body=True),
@@ -134,11 +157,7 @@ API_ROUTES = [
         "/room_compositions/{room_composition_id}",
         lambda s, p, q, b: _data(200, s.get_composition(p["room_composition_id"])),
     ),
-    _route(
-        "DELETE",
-        "/room_compositions/{room_composition_id}",
-        lambda s, p, q, b: (204, s.delete_composition(p["room_composition_id"])),
-    ),
+    _route("DELETE", "/room_compositions/{room_composition_id}", _delete_composition),
 ]
 
 
@@ -171,15 +190,18 @@ class SandboxServer(ThreadingHTTPServer):
             faults.clear()
             return _data(200, {"result": "ok"})
 
+        def clear_faults(s: Store, p: dict[str, str], q: Query, b: Any) -> tuple[int, Any]:
+            faults.clear()
+            return 204, None
+
+        def clear_counts(s: Store, p: dict[str, str], q: Query, b: Any) -> tuple[int, Any]:
+            counts.clear()
+            return 204, None
+
         return [
             _route("POST", "/_sandbox/reset", reset, body=True),
             _route("POST", "/_sandbox/seed", lambda s, p, q, b: _data(201, s.seed(b)), body=True),
-            _route(
-                "POST",
-                "/_sandbox/seed/demo",
-                lambda s, p, q, b: _data(201, s.seed_demo() or {"result": "ok"}),
-                body=True,
-            ),
+            _route("POST", "/_sandbox/seed/demo", _seed_demo, body=True),
             _route(
                 "POST",
                 "/_sandbox/rooms/{room_id}/participants",
@@ -206,9 +228,9 @@ class SandboxServer(ThreadingHTTPServer):
             _route("PUT", "/_sandbox/faults", put_faults, body=True),
             _route("PUT", "/_sandbox/settings", lambda s, p, q, b: _data(200, s.tune(b)), body=True),
             _route("GET", "/_sandbox/faults", lambda s, p, q, b: _data(200, faults.config.as_dict())),
-            _route("DELETE", "/_sandbox/faults", lambda s, p, q, b: (faults.clear(), (204, None))[1]),
+            _route("DELETE", "/_sandbox/faults", clear_faults),
             _route("GET", "/_sandbox/requests", lambda s, p, q, b: _data(200, counts.snapshot())),
-            _route("DELETE", "/_sandbox/requests", lambda s, p, q, b: (counts.clear(), (204, None))[1]),
+            _route("DELETE", "/_sandbox/requests", clear_counts),
             _route("GET", "/_sandbox/webhooks", lambda s, p, q, b: _data(200, s.webhooks.log())),
             _route(
                 "GET",
@@ -251,6 +273,12 @@ def _method_not_allowed(routes: list[Route], method: str, path: str) -> ApiError
         [E.error("10405", "Method not allowed", f"{method} is not allowed here; use {allowed}.")],
         {"Allow": allowed},
     )
+
+
+def _first(params: dict[str, list[str]], name: str) -> str | None:
+    """The first value of a query parameter, None when it is absent."""
+    values = params.get(name)
+    return values[0] if values else None
 
 
 def _template_for(routes: list[Route], path: str) -> str | None:
@@ -321,20 +349,40 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         payload = b"" if body is None or status == 204 else json.dumps(body, separators=(",", ":")).encode()
+        head: list[tuple[str, str]] = []
+        if status != 204:
+            head += [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+        head += (headers or {}).items()
         try:
-            self.send_response(status)
-            if status != 204:
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
+            self.log_request(status)
             # One write for head and body: no Nagle/delayed-ACK stall on keep-alive connections.
-            self._headers_buffer.append(b"\r\n")
-            if payload and self.command != "HEAD":
-                self._headers_buffer.append(payload)
-            self.flush_headers()
+            self.wfile.write(self._response_bytes(status, head, b"" if self.command == "HEAD" else payload))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _response_bytes(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> bytes:
+        """Status line, ``Server`` and ``Date``, ``headers``, blank line and payload, as ``send_response``
+        and ``send_header`` would write them (an HTTP/0.9 request gets the payload alone). A
+        ``Connection`` header sets ``close_connection`` the same way."""
+        for name, value in headers:
+            if name.lower() == "connection":
+                if value.lower() == "close":
+                    self.close_connection = True
+                elif value.lower() == "keep-alive":
+                    self.close_connection = False
+        if self.request_version == "HTTP/0.9":
+            return payload
+        reason = self.responses[status][0] if status in self.responses else ""
+        lines = [f"{self.protocol_version} {status:d} {reason}"]
+        lines += [
+            f"{name}: {value}"
+            for name, value in [
+                ("Server", self.version_string()),
+                ("Date", self.date_time_string()),
+                *headers,
+            ]
+        ]
+        return "".join(f"{line}\r\n" for line in lines).encode("latin-1", "strict") + b"\r\n" + payload
 
     def _authorized(self) -> bool:
         header = self.headers.get("Authorization", "")
@@ -387,7 +435,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         route, params, other = _match(API_ROUTES, self.command, path)
         template = route.template if route else (_template_for(API_ROUTES, path) or "<unknown>")
         operation = f"{self.command} {template}"
-        status, body, headers, hold = 500, None, {}, 0.0
+        status, hold = 500, 0.0
+        body: Any = None
+        headers: dict[str, str] = {}
         try:
             if route is None:
                 if other:
@@ -475,7 +525,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         kind, record_id, ext = match.groups()
         params = parse_qs(query)
         reason = self.server.store.media.check(
-            path, (params.get("expires") or [None])[0], (params.get("signature") or [None])[0], clock()
+            path, _first(params, "expires"), _first(params, "signature"), clock()
         )
         if reason:
             self._send(403, E.forbidden(reason).body())
@@ -486,7 +536,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         _, total = found
         wanted = parse_range(self.headers.get("Range"), total)
-        if wanted == "unsatisfiable":
+        if wanted == UNSATISFIABLE:
             self._send(
                 416,
                 {"errors": [E.error("416", "Range not satisfiable", f"The file has {total} bytes.")]},

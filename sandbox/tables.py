@@ -14,6 +14,10 @@ Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
 
 
+def _equals(name: str, value: str) -> Predicate:
+    return lambda rec: rec.get(name) == value
+
+
 class Table:
     def __init__(self, time_field: str, indexed: Iterable[str] = ()) -> None:
         self.time_field = time_field
@@ -77,7 +81,7 @@ class Table:
         else:
             self.order = [r for r in self.order if id(r) not in dead]
         for name, index in self.indexes.items():
-            touched = {r.get(name) for r in recs} - {None}
+            touched: set[str] = {r[name] for r in recs if r.get(name) is not None}
             for value in touched:
                 kept = [r for r in index.get(value, ()) if id(r) not in dead]
                 if kept:
@@ -97,7 +101,7 @@ class Table:
         checks = list(predicates)
         for name, value in equal.items():
             if name != used:
-                checks.append(lambda r, n=name, v=value: r.get(n) == v)
+                checks.append(_equals(name, value))
         from_index = candidates is not None
         if candidates is None:
             candidates = self.order

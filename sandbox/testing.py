@@ -20,7 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +112,9 @@ class SandboxProcess:
             assert self.process is not None and self.process.stdout is not None
             for line in self.process.stdout:
                 if line.startswith("SANDBOX_READY ") and not ready:
-                    ready.update(pair.split("=", 1) for pair in line.split()[1:])
+                    for pair in line.split()[1:]:
+                        name, value = pair.split("=", 1)
+                        ready[name] = value
                     done.set()
             done.set()
 
@@ -189,6 +191,14 @@ class SandboxProcess:
             raise SandboxError(status, parsed)
         return parsed.get("data") if isinstance(parsed, dict) and "data" in parsed else parsed
 
+    def _control_object(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        """``_control`` for the operations whose ``data`` is a JSON object."""
+        return cast("dict[str, Any]", self._control(method, path, body))
+
+    def _control_list(self, method: str, path: str, body: Any = None) -> list[dict[str, Any]]:
+        """``_control`` for the operations whose ``data`` is a JSON array of objects."""
+        return cast("list[dict[str, Any]]", self._control(method, path, body))
+
     # --- control API ------------------------------------------
     def reset(self) -> None:
         """Empty state, no faults, zero request counts, startup timings."""
@@ -216,7 +226,7 @@ class SandboxProcess:
         }
         if recording_bytes is not None:
             body["recording_bytes"] = recording_bytes
-        return self._control("POST", "/seed", body)
+        return self._control_object("POST", "/seed", body)
 
     def seed_demo(self) -> None:
         self._control("POST", "/seed/demo", {})
@@ -224,19 +234,19 @@ class SandboxProcess:
     def join(self, room_id: str, context: str = "") -> dict[str, Any]:
         """A participant joins (starting a session if none is active). Raises SandboxError(409) when the
         room is full or deleted, 404 when unknown."""
-        return self._control("POST", f"/rooms/{room_id}/participants", {"context": context})
+        return self._control_object("POST", f"/rooms/{room_id}/participants", {"context": context})
 
     def leave(self, participant_id: str) -> dict[str, Any]:
-        return self._control("POST", f"/participants/{participant_id}/leave", {})
+        return self._control_object("POST", f"/participants/{participant_id}/leave", {})
 
     def participant(self, participant_id: str) -> dict[str, Any]:
         """The participant plus ``audio_muted``, ``kicked``, ``left_reason``, ``room_id`` and
         ``recording_ids``."""
-        return self._control("GET", f"/participants/{participant_id}")
+        return self._control_object("GET", f"/participants/{participant_id}")
 
     def advance_composition(self, composition_id: str) -> dict[str, Any]:
         """Move a composition to its next status now; returns it as the API would."""
-        return self._control("POST", f"/compositions/{composition_id}/advance", {})
+        return self._control_object("POST", f"/compositions/{composition_id}/advance", {})
 
     def complete_composition(self, composition_id: str) -> dict[str, Any]:
         composition = self.advance_composition(composition_id)
@@ -246,7 +256,7 @@ class SandboxProcess:
 
     def set_faults(self, **config: Any) -> dict[str, Any]:
         """rate, statuses, retry_after, latency_ms, timeout_rate, timeout_secs, seed."""
-        return self._control("PUT", "/faults", config)
+        return self._control_object("PUT", "/faults", config)
 
     def clear_faults(self) -> None:
         self._control("DELETE", "/faults")
@@ -254,11 +264,11 @@ class SandboxProcess:
     def set_settings(self, **settings: Any) -> dict[str, Any]:
         """Change timings until the next reset: link_ttl_secs, composition_step_secs,
         recording_processing_secs, recording_bytes, composition_bytes, webhook_timeout_secs."""
-        return self._control("PUT", "/settings", settings)
+        return self._control_object("PUT", "/settings", settings)
 
     def request_counts(self) -> dict[str, dict[int, int]]:
         """{"GET /room_recordings": {200: 3, 429: 1}, ...} since the last reset/clear."""
-        counts = self._control("GET", "/requests")
+        counts = self._control_object("GET", "/requests")
         return {op: {int(s): n for s, n in by.items()} for op, by in counts.items()}
 
     def request_count(self, operation: str | None = None, status: int | None = None) -> int:
@@ -274,7 +284,7 @@ class SandboxProcess:
 
     def webhook_deliveries(self) -> list[dict[str, Any]]:
         """Every webhook POST attempted: event_id, event_type, url, attempt, status, error, elapsed_secs."""
-        return self._control("GET", "/webhooks")
+        return self._control_list("GET", "/webhooks")
 
     def wait_for(self, predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
         """Poll ``predicate()`` until it returns something truthy; return it or raise TimeoutError."""
