@@ -9,6 +9,7 @@ from rooms.urls import audit_urls, room_urls, session_urls
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/detail", views.healthz_detail, name="healthz-detail"),
     path("rooms/", include((room_urls, "rooms"))),
     path("sessions/", include((session_urls, "sessions"))),
     path("audit/", include((audit_urls, "audit"))),
