@@ -25,6 +25,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("", views.overview, name="overview"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/detail", views.healthz_detail, name="healthz-detail"),
     path("rooms/", include((room_urls, "rooms"))),
     path("sessions/", include((session_urls, "sessions"))),
     path("audit/", include("audit.urls")),

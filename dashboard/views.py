@@ -9,9 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from dashboard.health import run_checks
+from dashboard.health import detail_checks, readiness_checks, recent_workers
 from dashboard.last_known import last_known
-from dashboard.models import WorkerHeartbeat
 from dashboard.pages import HtmxRequest
 from dashboard.roles import permission_required
 from recordings.services import overview_stats
@@ -22,10 +21,33 @@ from rooms import services as rooms_services
 @never_cache
 @require_GET
 def healthz(request: HtmxRequest) -> JsonResponse:
-    """Machine-readable health for load balancers and uptime checks: 200 if all is well, else 503."""
-    checks = run_checks()
+    """Liveness and readiness for load balancers: 200 if the database and broker answer, else 503.
+
+    Answers within a second and never calls Telnyx. Anyone may ask, so the body says only ok or
+    not per check: no host, port, URL, version or error text (those are in ``healthz_detail``).
+    """
+    checks = readiness_checks()
     healthy = all(check.ok for check in checks.values())
-    body = {"status": "ok" if healthy else "degraded", "checks": {k: v.as_dict() for k, v in checks.items()}}
+    body = {"status": "ok" if healthy else "degraded", "checks": {k: {"ok": v.ok} for k, v in checks.items()}}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+@permission_required("view_dashboard")
+@never_cache
+@require_GET
+def healthz_detail(request: HtmxRequest) -> JsonResponse:
+    """The database, broker and Telnyx with what each said, and the workers' heartbeats, for staff.
+
+    200 if every check passed, else 503; answers within about a second (Telnyx is probed with short
+    timeouts and no retries).
+    """
+    checks = detail_checks()
+    healthy = all(check.ok for check in checks.values())
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "checks": {k: v.as_dict() for k, v in checks.items()},
+        "workers": [worker.as_dict() for worker in recent_workers()],
+    }
     return JsonResponse(body, status=200 if healthy else 503)
 
 
@@ -43,8 +65,8 @@ def overview(request: HtmxRequest) -> HttpResponse:
         context["ended"] = last_known(rooms_services.list_sessions, active=False, page_size=8)
         context["recording_stats"] = overview_stats()
     if target in (None, "system-status"):
-        context["checks"] = run_checks()
-        context["workers"] = WorkerHeartbeat.objects.order_by("-last_seen")[:5]
+        context["checks"] = detail_checks()
+        context["workers"] = recent_workers()
     if target == "live-now":
         return render(request, "dashboard/overview.html#live-now", context)
     if request.htmx:
