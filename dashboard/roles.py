@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 
 class Role(StrEnum):
@@ -86,7 +87,7 @@ def sync_role_groups(group_model, permission_model) -> None:  # type: ignore[no-
         group.permissions.set(wanted)
 
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def permission_required(codename: str) -> Callable[[View], View]:
@@ -99,7 +100,7 @@ def permission_required(codename: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.has_perm(f"dashboard.{codename}"):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

@@ -13,7 +13,7 @@ from dashboard.health import run_checks
 from dashboard.last_known import last_known
 from dashboard.models import WorkerHeartbeat
 from dashboard.roles import permission_required
-from recordings.services import overview_stats
+from recordings.services.browse import overview_stats
 from rooms import services as rooms_services
 
 
