@@ -39,7 +39,10 @@ FieldErrors = dict[str | None, list[str]]
 
 class UserError(Exception):
     """A failure described in one sentence a user can read; ``field_errors`` map a form field
-    (``None``: no field) to its messages."""
+    (``None``: no field) to its messages. ``temporary``: the same call may work if tried again later
+    unchanged (what a Celery task retries on)."""
+
+    temporary: bool = False
 
     def __init__(
         self,
@@ -63,7 +66,23 @@ class UserError(Exception):
 
 
 class Unavailable(UserError):
-    """Telnyx could not answer now; trying later may work. Pages show the last data they had."""
+    """Telnyx could not answer now. Pages show the last data they had.
+
+    ``temporary`` is False for a refused API key (401): pages treat it as an outage, but a task must
+    not retry it. ``retry_after`` is the wait Telnyx asked for, in seconds, when it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field_errors: FieldErrors | Iterable[tuple[str | None, str]] | None = None,
+        temporary: bool = True,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, field_errors=field_errors)
+        self.temporary = temporary
+        self.retry_after = retry_after
 
 
 class NotFound(UserError):
@@ -93,7 +112,11 @@ def from_telnyx(exc: TelnyxError, what: str) -> UserError:
     if isinstance(exc, NotRetriedError):
         return OutcomeUnknown(f"Could not {what}: {exc.message}")
     if isinstance(exc, _UNAVAILABLE):
-        return Unavailable(f"Could not {what}: {exc.message}")
+        return Unavailable(
+            f"Could not {what}: {exc.message}",
+            temporary=exc.retryable,
+            retry_after=getattr(exc, "retry_after", None),
+        )
     if isinstance(exc, PermissionDeniedError):
         return Refused(f"Telnyx refused to {what}: {exc.message}")
     return Refused(f"Could not {what}: {exc.message}")

@@ -13,7 +13,7 @@ from dashboard.health import detail_checks, readiness_checks, recent_workers
 from dashboard.last_known import last_known
 from dashboard.pages import HtmxRequest
 from dashboard.roles import permission_required
-from recordings.services import overview_stats
+from recordings.services.browse import overview_stats
 from rooms import services as rooms_services
 
 

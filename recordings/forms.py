@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 
-from recordings.services import RecordingFilters
+from recordings import layouts
+from recordings.services.browse import RecordingFilters
 
 SORT_CHOICES = [
     ("-date", "Newest first"),
@@ -55,7 +57,7 @@ class RecordingFilterForm(forms.Form):
         "min_duration",
     )
 
-    def __init__(self, *args: Any, rooms: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, rooms: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["room"].choices = [("", "Any room")] + [
             (room_id, name or room_id[:8]) for room_id, name in rooms
@@ -144,7 +146,7 @@ class CompositionForm(forms.Form):
         help_text="Single speaker: the first chosen; side by side: the first two.",
     )
 
-    def __init__(self, *args: Any, sources: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, sources: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sources = list(sources)
         self.fields["speakers"].choices = self.sources
@@ -216,89 +218,64 @@ class CompositionForm(forms.Form):
     def _clean_layout(self, data: dict[str, Any]) -> None:
         width, height = data["resolution_size"]
         layout = data.get("layout")
-        speakers = [s for s in data.get("speakers") or []]
+        speakers = list(data.get("speakers") or [])
         if layout == "grid":
-            data["video_layout"] = {
-                "grid": {
-                    "x_pos": 0,
-                    "y_pos": 0,
-                    "z_pos": 0,
-                    "width": width,
-                    "height": height,
-                    "video_sources": ["*"],
-                }
-            }
+            data["video_layout"] = layouts.grid(width=width, height=height)
         elif layout == "single":
             source = speakers[:1] or [s for s, _ in self.sources[:1]]
             if not source:
                 self.add_error("speakers", "This session has no video recording to show.")
                 return
-            data["video_layout"] = {
-                "speaker": {
-                    "x_pos": 0,
-                    "y_pos": 0,
-                    "z_pos": 0,
-                    "width": width,
-                    "height": height,
-                    "video_sources": source,
-                }
-            }
+            data["video_layout"] = layouts.single_speaker(width=width, height=height, source=source[0])
         elif layout == "side_by_side":
             chosen = speakers[:2] or [s for s, _ in self.sources[:2]]
             if len(chosen) < 2:
                 self.add_error("speakers", "Side by side needs two video recordings; this session has fewer.")
                 return
-            half = width // 2
-            data["video_layout"] = {
-                "left": {
-                    "x_pos": 0,
-                    "y_pos": 0,
-                    "z_pos": 0,
-                    "width": half,
-                    "height": height,
-                    "video_sources": [chosen[0]],
-                },
-                "right": {
-                    "x_pos": half,
-                    "y_pos": 0,
-                    "z_pos": 0,
-                    "width": width - half,
-                    "height": height,
-                    "video_sources": [chosen[1]],
-                },
-            }
+            data["video_layout"] = layouts.side_by_side(
+                width=width, height=height, left=chosen[0], right=chosen[1]
+            )
         elif layout == "custom":
-            regions: dict[str, dict[str, Any]] = {}
+            regions = {}
             for name in REGION_NAMES:
-                p = f"{name}_"
-                if not data.get(p + "enabled"):
-                    continue
-                region: dict[str, Any] = {}
-                for key, default in (
-                    ("x_pos", 0),
-                    ("y_pos", 0),
-                    ("z_pos", 0),
-                    ("width", width),
-                    ("height", height),
-                ):
-                    value = data.get(p + key)
-                    region[key] = default if value is None else value
-                for key in ("max_columns", "max_rows"):
-                    if data.get(p + key) is not None:
-                        region[key] = data[p + key]
-                if region["x_pos"] + region["width"] > width:
-                    self.add_error(p + "width", f"The region goes past the right edge ({width} px).")
-                if region["y_pos"] + region["height"] > height:
-                    self.add_error(p + "height", f"The region goes past the bottom edge ({height} px).")
-                sources = data.get(p + "sources") or []
-                if not sources:
-                    self.add_error(p + "sources", "Choose the video recordings to show in this region.")
-                region["video_sources"] = ["*"] if "*" in sources else sources
-                regions[name] = region
+                if data.get(f"{name}_enabled"):
+                    regions[name] = self._custom_region(data, name, width, height)
             if not regions:
                 self.add_error("layout", "Enable at least one region (at most 2) for a custom layout.")
                 return
             data["video_layout"] = regions
+
+    def _custom_region(self, data: dict[str, Any], name: str, width: int, height: int) -> layouts.Region:
+        """One custom region from its fields (blank numbers fill the canvas), its bounds checked."""
+        prefix = f"{name}_"
+
+        def number(key: str, default: int) -> int:
+            value = data.get(prefix + key)
+            return default if value is None else int(value)
+
+        def optional(key: str) -> int | None:
+            value = data.get(prefix + key)
+            return None if value is None else int(value)
+
+        x_pos, y_pos = number("x_pos", 0), number("y_pos", 0)
+        region_width, region_height = number("width", width), number("height", height)
+        if x_pos + region_width > width:
+            self.add_error(prefix + "width", f"The region goes past the right edge ({width} px).")
+        if y_pos + region_height > height:
+            self.add_error(prefix + "height", f"The region goes past the bottom edge ({height} px).")
+        sources = data.get(prefix + "sources") or []
+        if not sources:
+            self.add_error(prefix + "sources", "Choose the video recordings to show in this region.")
+        return layouts.region(
+            x_pos=x_pos,
+            y_pos=y_pos,
+            z_pos=number("z_pos", 0),
+            width=region_width,
+            height=region_height,
+            sources=sources,
+            max_columns=optional("max_columns"),
+            max_rows=optional("max_rows"),
+        )
 
     @property
     def resolution_string(self) -> str:

@@ -1,91 +1,83 @@
-"""Celery tasks: thin wrappers that take ids and call ``recordings.services``.
+"""Celery tasks: each takes ids and its body is one call of a ``recordings.services`` function.
 
 Every task is ``acks_late`` (a worker killed midway leaves the message to be redelivered; the
-services are idempotent upserts), retries temporary Telnyx errors (429, 5xx, timeouts: the
-client's ``retryable``) with exponential backoff whose countdown never exceeds
-``CELERY_TASK_MAX_RETRY_COUNTDOWN`` (kept below the broker's visibility timeout), and lets
-permanent errors end the task after the service has recorded them on the model.
+services are idempotent upserts). ``retried_when_temporary`` writes the retry rule down once:
+a temporary error (``UserError.temporary``: Telnyx's 429, 5xx, timeouts, lost connections) is
+retried with exponential backoff, or after Telnyx's ``Retry-After``, with a countdown never above
+``CELERY_TASK_MAX_RETRY_COUNTDOWN`` (kept below the broker's visibility timeout); a permanent one
+(any other 4xx, a refused key) has been recorded on the model by the service and ends the task.
 """
 
 from __future__ import annotations
 
-import logging
 import random
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
-from dashboard.telnyx import TelnyxError
-from recordings import services
+from dashboard.errors import UserError
 from recordings.models import Composition, Recording
-
-logger = logging.getLogger(__name__)
+from recordings.services import archive, compositions, sync
 
 MAX_RETRIES = 8
 
+P = ParamSpec("P")
 
-def _backoff(retries: int, hint: float | None = None) -> float:
+
+def backoff(retries: int, hint: float | None = None) -> float:
     """Exponential backoff with jitter (or Telnyx's Retry-After), capped by the setting."""
     base = hint if hint else min(5 * 2**retries, 600) * (0.5 + random.random() / 2)  # noqa: S311
     return float(min(base, settings.CELERY_TASK_MAX_RETRY_COUNTDOWN))
 
 
-def _retry_or_raise(task, exc: TelnyxError):  # type: ignore[no-untyped-def]
-    if not exc.retryable:
-        raise exc
-    countdown = _backoff(task.request.retries, getattr(exc, "retry_after", None))
-    raise task.retry(exc=exc, countdown=countdown, max_retries=MAX_RETRIES)
+def retried_when_temporary(
+    body: Callable[Concatenate[Task, P], None],
+) -> Callable[Concatenate[Task, P], None]:
+    """Retry the task on a temporary ``UserError``; let a permanent one end it."""
+
+    @wraps(body)
+    def run(task: Task, *args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            body(task, *args, **kwargs)
+        except UserError as exc:
+            if not exc.temporary:
+                raise
+            countdown = backoff(task.request.retries, getattr(exc, "retry_after", None))
+            raise task.retry(exc=exc, countdown=countdown, max_retries=MAX_RETRIES) from exc
+
+    return run
 
 
 @shared_task(name="recordings.tasks.sync_recordings_task", bind=True, acks_late=True, ignore_result=True)
-def sync_recordings_task(self, full: bool = False) -> None:  # type: ignore[no-untyped-def]
+@retried_when_temporary
+def sync_recordings_task(self: Task, full: bool = False) -> None:
     """The periodic sync (beat every RECORDINGS_SYNC_INTERVAL_SECS; full once a day)."""
-    try:
-        services.sync_recordings(full=full)
-    except services.SyncAlreadyRunning:
-        logger.info("a full recordings sync is already running; skipped")
-        return
-    except TelnyxError as exc:
-        _retry_or_raise(self, exc)
-    services.queue_archive_tasks()
+    sync.scheduled_sync(full=full)
 
 
 @shared_task(name="recordings.tasks.poll_composition", bind=True, acks_late=True, ignore_result=True)
-def poll_composition(self, composition_pk: int) -> None:  # type: ignore[no-untyped-def]
-    """Poll one composition; queue the next poll after a growing interval until it is final."""
-    try:
-        delay = services.poll_composition(composition_pk)
-    except TelnyxError as exc:
-        _retry_or_raise(self, exc)
-        return
-    if delay is not None:
-        poll_composition.apply_async((composition_pk,), countdown=delay)
+@retried_when_temporary
+def poll_composition(self: Task, composition_pk: int) -> None:
+    """Poll one composition; the service queues the next poll until the composition is final."""
+    compositions.poll_composition(composition_pk=composition_pk)
 
 
 @shared_task(name="recordings.tasks.poll_compositions_sweep", acks_late=True, ignore_result=True)
 def poll_compositions_sweep() -> None:
     """Requeue polls that were lost (worker restarted, broker flushed) for compositions in flight."""
-    for pk in services.compositions_due_for_polling():
-        poll_composition.delay(pk)
-
-
-def _archive(task, model: type[Recording] | type[Composition], pk: int) -> None:  # type: ignore[no-untyped-def]
-    record = model.objects.filter(pk=pk).first()
-    if record is None:
-        return
-    try:
-        services.archive_file(record)
-    except TelnyxError as exc:
-        if exc.retryable:
-            _retry_or_raise(task, exc)
-        model.objects.filter(pk=pk).update(archive_error=exc.message)
+    compositions.requeue_lost_polls()
 
 
 @shared_task(name="recordings.tasks.archive_recording", bind=True, acks_late=True, ignore_result=True)
-def archive_recording(self, recording_pk: int) -> None:  # type: ignore[no-untyped-def]
-    _archive(self, Recording, recording_pk)
+@retried_when_temporary
+def archive_recording(self: Task, recording_pk: int) -> None:
+    archive.archive(model=Recording, pk=recording_pk)
 
 
 @shared_task(name="recordings.tasks.archive_composition", bind=True, acks_late=True, ignore_result=True)
-def archive_composition(self, composition_pk: int) -> None:  # type: ignore[no-untyped-def]
-    _archive(self, Composition, composition_pk)
+@retried_when_temporary
+def archive_composition(self: Task, composition_pk: int) -> None:
+    archive.archive(model=Composition, pk=composition_pk)

@@ -9,6 +9,7 @@ from dashboard.telnyx.downloads import DownloadStream
 from dashboard.telnyx.errors import (
     AuthenticationError,
     BadRequestError,
+    DownloadGoneError,
     DownloadUnavailableError,
     NotFoundError,
     NotRetriedError,
@@ -40,6 +41,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientToken",
+    "DownloadGoneError",
     "DownloadStream",
     "DownloadUnavailableError",
     "NotFoundError",

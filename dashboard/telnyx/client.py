@@ -17,7 +17,6 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
@@ -28,6 +27,7 @@ from dashboard.telnyx.downloads import DownloadStream
 from dashboard.telnyx.errors import (
     AuthenticationError,
     BadRequestError,
+    DownloadGoneError,
     DownloadUnavailableError,
     NotFoundError,
     NotRetriedError,
@@ -669,15 +669,15 @@ class TelnyxClient:
 
     # -- downloads -------------------------------------------------------------------------------
 
-    @contextmanager
-    def stream_download(
+    def open_download(
         self,
         record_or_url: RoomRecording | RoomComposition | str,
         *,
         refetch: Callable[[], RoomRecording | RoomComposition | str | None] | None = None,
         byte_range: str | None = None,
-    ) -> Iterator[DownloadStream]:
-        """Open a recording's or composition's file for streaming; a context manager.
+    ) -> DownloadStream:
+        """Open a recording's or composition's file for streaming; the caller closes the result
+        (``close()``, or ``with``), which releases the connection.
 
         ``byte_range`` is forwarded as the ``Range`` header (e.g. ``"bytes=0-1023"``), so a view can
         answer 206 with the stream's ``status_code`` and ``content_range``. The body is read in
@@ -685,8 +685,9 @@ class TelnyxClient:
 
         ``download_url`` links expire. When the link answers 403 or 404, ``refetch`` is called for
         the record again (it defaults to ``get_recording``/``get_composition`` for a record) and the
-        fresh link is tried once more. The API key is sent only if the link is on the API's own
-        origin (the sandbox); real Telnyx storage links are pre-signed and get no key.
+        fresh link is tried once more; a 404 for the fresh link is ``DownloadGoneError`` (the record
+        exists, its file does not). The API key is sent only if the link is on the API's own origin
+        (the sandbox); real Telnyx storage links are pre-signed and get no key.
         """
         url: str | None
         if isinstance(record_or_url, str):
@@ -706,28 +707,27 @@ class TelnyxClient:
             response = self._open_download(
                 self._fresh_url(refetch, record_or_url), byte_range, retry_of_expired=True
             )
-        try:
-            yield DownloadStream(response)
-        finally:
-            response.close()
+        return DownloadStream(response)
 
-    @contextmanager
-    def open_recording_stream(
-        self, recording_id: str, *, byte_range: str | None = None
-    ) -> Iterator[DownloadStream]:
-        """Stream a recording's file by id (see ``stream_download``)."""
-        recording = self.get_recording(recording_id)
-        with self.stream_download(recording, byte_range=byte_range) as stream:
-            yield stream
+    def stream_download(
+        self,
+        record_or_url: RoomRecording | RoomComposition | str,
+        *,
+        refetch: Callable[[], RoomRecording | RoomComposition | str | None] | None = None,
+        byte_range: str | None = None,
+    ) -> DownloadStream:
+        """``open_download`` for a ``with`` block: ``with client.stream_download(record) as stream``."""
+        return self.open_download(record_or_url, refetch=refetch, byte_range=byte_range)
 
-    @contextmanager
+    def open_recording_stream(self, recording_id: str, *, byte_range: str | None = None) -> DownloadStream:
+        """Open a recording's file by id (see ``open_download``); use it in a ``with`` block."""
+        return self.open_download(self.get_recording(recording_id), byte_range=byte_range)
+
     def open_composition_stream(
         self, composition_id: str, *, byte_range: str | None = None
-    ) -> Iterator[DownloadStream]:
-        """Stream a composition's file by id (see ``stream_download``)."""
-        composition = self.get_composition(composition_id)
-        with self.stream_download(composition, byte_range=byte_range) as stream:
-            yield stream
+    ) -> DownloadStream:
+        """Open a composition's file by id (see ``open_download``); use it in a ``with`` block."""
+        return self.open_download(self.get_composition(composition_id), byte_range=byte_range)
 
     def _default_refetch(
         self, record: RoomRecording | RoomComposition
@@ -1063,8 +1063,9 @@ class TelnyxClient:
                 )
             else:
                 message = f"The download link has expired or is no longer valid ({status})."
-            cls = NotFoundError if status == 404 else PermissionDeniedError
-            return cls(message, **common)
+            if status == 403:
+                return PermissionDeniedError(message, **common)
+            return (DownloadGoneError if download_retry else NotFoundError)(message, **common)
         if status == 401:
             return AuthenticationError(
                 "Telnyx did not accept the API key (401 Unauthorized); check TELNYX_API_KEY.", **common

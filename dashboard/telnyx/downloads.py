@@ -1,8 +1,9 @@
-"""The response-like object a download yields: headers and a chunked body, never the whole file."""
+"""The response-like object a download returns: headers and a chunked body, never the whole file."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import TracebackType
 
 import httpx
 
@@ -13,8 +14,8 @@ class DownloadStream:
     """An open download from Telnyx storage (or the sandbox), read in chunks.
 
     ``status_code`` is 200, or 206 when a ``Range`` was asked for and honoured, so a view can answer
-    the browser with the same status and ``content_range``. Only valid inside the ``with`` block of
-    the call that opened it.
+    the browser with the same status and ``content_range``. It owns the open HTTP response: whoever
+    opened it calls ``close()`` (or uses it in a ``with`` block) once done, read to the end or not.
     """
 
     __slots__ = ("_response",)
@@ -53,6 +54,14 @@ class DownloadStream:
 
     def close(self) -> None:
         self._response.close()
+
+    def __enter__(self) -> DownloadStream:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"<DownloadStream {self.status_code} {self.content_type} {self.content_length} bytes>"

@@ -11,6 +11,7 @@ class                      status  meaning
 AuthenticationError        401     the API key is missing or wrong
 PermissionDeniedError      403     the key may not do this (or a storage link refused access)
 NotFoundError              404     no such record (or an expired storage link)
+DownloadGoneError          404     the file itself is gone from storage, even with a fresh link
 ValidationError            422     Telnyx rejected the input; ``field_errors`` say where
 RateLimitedError           429     too many requests; ``retry_after`` seconds, if Telnyx said
 ServerError                5xx     Telnyx failed
@@ -32,6 +33,7 @@ from typing import Any
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
+    "DownloadGoneError",
     "DownloadUnavailableError",
     "NotFoundError",
     "NotRetriedError",
@@ -90,6 +92,10 @@ class PermissionDeniedError(TelnyxError):
 
 class NotFoundError(TelnyxError):
     """404: no such record; from a storage host, usually an expired link."""
+
+
+class DownloadGoneError(NotFoundError):
+    """404 from storage for a link fetched fresh: the record exists in Telnyx, its file no longer does."""
 
 
 class BadRequestError(TelnyxError):

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from dashboard.telnyx import get_client
 from recordings.models import Recording
-from recordings.services import archive_file, sync_recordings
+from recordings.services.archive import archive_file
+from recordings.services.sync import sync_recordings
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,8 @@ def test_archived_recording_is_served_from_the_archive_after_telnyx_deleted_it(
     with get_client().open_recording_stream(recording.telnyx_id) as stream:
         original = b"".join(stream.iter_bytes())
 
-    archive_file(recording)
-    archive_file(Recording.objects.get(pk=recording.pk))  # idempotent: already archived, left alone
+    archive_file(record=recording)
+    archive_file(record=Recording.objects.get(pk=recording.pk))  # idempotent: already archived, left alone
     recording.refresh_from_db()
     assert recording.is_archived
     assert recording.archive_size == len(original)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recordings.models import Recording
-from recordings.services import sync_recordings
+from recordings.services.sync import sync_recordings
 from tests.conftest import PASSWORD
 from tests.fixtures.browser import sign_in
 

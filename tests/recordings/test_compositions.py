@@ -13,7 +13,8 @@ from audit.models import AuditEntry
 from dashboard.telnyx import get_client
 from recordings.forms import CompositionForm
 from recordings.models import Composition, Recording
-from recordings.services import poll_composition, sync_recordings
+from recordings.services.compositions import poll_composition
+from recordings.services.sync import sync_recordings
 from tests.fixtures.celery_worker import wait_for
 
 
@@ -79,7 +80,7 @@ def test_composition_past_its_deadline_is_marked_stalled(telnyx_sandbox, setting
     composition = Composition.objects.create(
         telnyx_id=remote.id, status="enqueued", poll_deadline_at=timezone.now() - timedelta(seconds=1)
     )
-    assert poll_composition(composition.pk) is None
+    assert poll_composition(composition_pk=composition.pk) is None
     composition.refresh_from_db()
     assert composition.stalled_at is not None and composition.display_status == "stalled"
 
@@ -93,7 +94,7 @@ def test_poll_intervals_grow(telnyx_sandbox) -> None:  # type: ignore[no-untyped
     composition = Composition.objects.create(
         telnyx_id=remote.id, status="enqueued", poll_deadline_at=timezone.now() + timedelta(hours=2)
     )
-    delays = [poll_composition(composition.pk) for _ in range(4)]
+    delays = [poll_composition(composition_pk=composition.pk) for _ in range(4)]
     assert delays == [2.0, 4.0, 8.0, 16.0]
 
 

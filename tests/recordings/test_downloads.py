@@ -12,7 +12,7 @@ from django.urls import reverse
 from audit.models import AuditEntry
 from dashboard.telnyx import get_client
 from recordings.models import Recording
-from recordings.services import sync_recordings
+from recordings.services.sync import sync_recordings
 
 pytestmark = pytest.mark.django_db
 

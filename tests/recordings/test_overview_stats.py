@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from recordings.models import Composition, Recording, SyncRun
-from recordings.services import overview_stats
+from recordings.services.browse import overview_stats
 
 pytestmark = pytest.mark.django_db
 

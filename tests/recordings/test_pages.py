@@ -105,9 +105,10 @@ def test_storage_chart_has_thirty_days(viewer_client) -> None:  # type: ignore[n
 
 
 def test_deleting_needs_the_admin_role(viewer_client, moderator_client) -> None:  # type: ignore[no-untyped-def]
-    Recording.objects.create(telnyx_id="r1", status="completed")
+    recording_id = "00000000-0000-4000-8000-0000000000a1"
+    Recording.objects.create(telnyx_id=recording_id, status="completed")
     for client in (viewer_client, moderator_client):
-        assert client.post(reverse("recordings:delete", args=["r1"])).status_code == 403
+        assert client.post(reverse("recordings:delete", args=[recording_id])).status_code == 403
         assert client.get(reverse("recordings:bulk_delete"), {"type": "audio"}).status_code == 403
     assert not Recording.objects.get().gone_upstream
 

@@ -10,9 +10,10 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
-from dashboard.telnyx import TelnyxError, get_client
+from dashboard.errors import UserError
+from dashboard.telnyx import get_client
 from recordings.models import Composition, Recording, SyncRun
-from recordings.services import SyncAlreadyRunning, full_sync_lock, sync_recordings
+from recordings.services.sync import SyncAlreadyRunning, full_sync_lock, sync_recordings
 
 # 25 rooms x 50 sessions x 2 participants x (audio + video) = 5,000 recordings.
 SEED = {"rooms": 25, "sessions_per_room": 50, "participants_per_session": 2, "compositions_per_room": 1}
@@ -41,8 +42,8 @@ def sync_until_done(attempts: int = 20, **kwargs) -> SyncRun:  # type: ignore[no
     for _ in range(attempts):
         try:
             return sync_recordings(**kwargs)
-        except TelnyxError as exc:
-            assert exc.retryable, exc
+        except UserError as exc:
+            assert exc.temporary, exc
     raise AssertionError("the sync never completed")
 
 

@@ -6,8 +6,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dashboard.telnyx import TelnyxError
-from recordings.services import SyncAlreadyRunning, queue_archive_tasks, sync_recordings
+from dashboard.errors import UserError
+from recordings.services import archive, sync
 
 
 class Command(BaseCommand):
@@ -23,12 +23,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, full: bool = False, since: date | None = None, **options: object) -> None:
         try:
-            run = sync_recordings(full=full, since=since)
-        except SyncAlreadyRunning as exc:
+            run = sync.sync_recordings(full=full, since=since)
+        except sync.SyncAlreadyRunning as exc:
             raise CommandError(exc.message) from None
-        except TelnyxError as exc:
+        except UserError as exc:
             raise CommandError(f"The sync failed: {exc.message}") from None
-        queue_archive_tasks()
+        archive.queue_archive_tasks()
         self.stdout.write(
             f"{run.kind} sync: {run.seen} listed, {run.created} new, {run.updated} updated, "
             f"{run.gone} gone upstream, {run.compositions_seen} compositions, {run.api_calls} API calls "
