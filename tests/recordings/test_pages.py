@@ -96,7 +96,12 @@ def test_last_sync_and_its_error_are_shown(viewer_client) -> None:  # type: igno
 
 
 def test_storage_chart_has_thirty_days(viewer_client) -> None:  # type: ignore[no-untyped-def]
-    Recording.objects.create(telnyx_id="x", size_mb=5, started_at=timezone.now(), status="completed")
+    Recording.objects.create(
+        telnyx_id="00000000-0000-4000-8000-000000000a03",
+        size_mb=5,
+        started_at=timezone.now(),
+        status="completed",
+    )
     response = viewer_client.get(reverse("recordings:list"))
     bars = response.context["chart"]["bars"]
     assert len(bars) == 30
@@ -120,9 +125,13 @@ def test_composition_new_url_takes_a_session_id(viewer_client) -> None:  # type:
 
 
 def test_composition_badge_answers_286_when_final(viewer_client) -> None:  # type: ignore[no-untyped-def]
-    running = Composition.objects.create(telnyx_id="c1", status="processing")
-    done = Composition.objects.create(telnyx_id="c2", status="completed")
-    stalled = Composition.objects.create(telnyx_id="c3", status="enqueued", stalled_at=timezone.now())
+    running = Composition.objects.create(
+        telnyx_id="00000000-0000-4000-8000-000000000a00", status="processing"
+    )
+    done = Composition.objects.create(telnyx_id="00000000-0000-4000-8000-000000000a01", status="completed")
+    stalled = Composition.objects.create(
+        telnyx_id="00000000-0000-4000-8000-000000000a02", status="enqueued", stalled_at=timezone.now()
+    )
     assert viewer_client.get(reverse("compositions:status", args=[running.telnyx_id])).status_code == 200
     assert viewer_client.get(reverse("compositions:status", args=[done.telnyx_id])).status_code == 286
     response = viewer_client.get(reverse("compositions:status", args=[stalled.telnyx_id]))
