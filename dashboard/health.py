@@ -92,11 +92,14 @@ def _broker() -> tuple[bool, str]:
     try:
         with Connection(url, transport_options=options, connect_timeout=_BROKER_TIMEOUT_SECS) as conn:
             conn.ensure_connection(
-                max_retries=1, interval_start=0, interval_step=0, timeout=_BROKER_TIMEOUT_SECS
+                max_retries=1,
+                interval_start=0,
+                interval_step=0,
+                timeout=_BROKER_TIMEOUT_SECS,  # type: ignore[arg-type]  # kombu takes seconds as a float; its stubs say int
             )
             with conn.channel() as channel:
                 # A cheap round trip: declaring the default queue works on Redis and on the filesystem.
-                channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=False)
+                channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=False)  # type: ignore[attr-defined]  # every transport's channel has it; the stubs' StdChannel does not
     except Exception as exc:
         return False, f"The broker ({_broker_name(url)}) did not answer: {type(exc).__name__}."
     return True, f"The broker ({_broker_name(url)}) accepted a connection."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -59,12 +59,12 @@ class RecordingFilterForm(forms.Form):
 
     def __init__(self, *args: Any, rooms: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["room"].choices = [("", "Any room")] + [
+        cast(forms.ChoiceField, self.fields["room"]).choices = [("", "Any room")] + [
             (room_id, name or room_id[:8]) for room_id, name in rooms
         ]
 
     def clean_session(self) -> str:
-        value = self.cleaned_data["session"].strip()
+        value: str = self.cleaned_data["session"].strip()
         if value:
             try:
                 uuid.UUID(value)
@@ -73,7 +73,7 @@ class RecordingFilterForm(forms.Form):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("started_from"), data.get("started_to")
         if start and end and start > end:
             self.add_error("started_to", "The end date is before the start date.")
@@ -109,7 +109,7 @@ class BulkDeleteConfirmForm(forms.Form):
         self.expected = expected
 
     def clean_confirm_count(self) -> int:
-        value = self.cleaned_data["confirm_count"]
+        value: int = self.cleaned_data["confirm_count"]
         if self.expected is not None and value != self.expected:
             raise forms.ValidationError(f"Type {self.expected} to confirm, exactly the number shown.")
         return value
@@ -149,7 +149,7 @@ class CompositionForm(forms.Form):
     def __init__(self, *args: Any, sources: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sources = list(sources)
-        self.fields["speakers"].choices = self.sources
+        cast(forms.ChoiceField, self.fields["speakers"]).choices = self.sources
         for name in REGION_NAMES:
             prefix = f"{name}_"
             self.fields[prefix + "enabled"] = forms.BooleanField(
@@ -181,7 +181,7 @@ class CompositionForm(forms.Form):
             )
 
     def clean_session_id(self) -> str:
-        value = self.cleaned_data["session_id"].strip()
+        value: str = self.cleaned_data["session_id"].strip()
         try:
             uuid.UUID(value)
         except ValueError:
@@ -189,7 +189,7 @@ class CompositionForm(forms.Form):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         self._clean_resolution(data)
         if "resolution_size" in data:
             self._clean_layout(data)

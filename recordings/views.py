@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.errors import NotFound, Refused, UserError, add_to_form
-from dashboard.pages import page_number, partial_for, query_without
+from dashboard.pages import HtmxRequest, page_number, partial_for, query_without
 from dashboard.roles import permission_required
 from recordings import charts, layouts
 from recordings.forms import BulkDeleteConfirmForm, CompositionForm, RecordingFilterForm
@@ -26,7 +26,7 @@ PAGE_SIZE = 50
 
 
 @permission_required("view_dashboard")
-def recording_list(request: HttpRequest) -> HttpResponse:
+def recording_list(request: HtmxRequest) -> HttpResponse:
     form = RecordingFilterForm(request.GET or None, rooms=browse.known_rooms())
     filters = form.to_filters()
     sort = form.sort_key if form.is_bound else "-date"
@@ -55,7 +55,7 @@ def recording_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required("view_dashboard")
 @require_POST
-def sync_now(request: HttpRequest) -> HttpResponse:
+def sync_now(request: HtmxRequest) -> HttpResponse:
     # Anyone who sees recordings may ask for an incremental sync; a full one walks every page.
     full = request.POST.get("full") == "1" and request.user.has_perm("dashboard.delete_recordings")
     sync.queue_sync(full=full)
@@ -71,7 +71,7 @@ def _failed_status(error: UserError) -> int:
     return 502
 
 
-def _serve(request: HttpRequest, record: Recording | Composition) -> HttpResponseBase:
+def _serve(request: HtmxRequest, record: Recording | Composition) -> HttpResponseBase:
     """The record's file as a streaming response (206 for a range); the response closes the
     download when it is done, whether the browser read it all or went away."""
     try:
@@ -103,13 +103,13 @@ def _serve(request: HttpRequest, record: Recording | Composition) -> HttpRespons
 
 @permission_required("download_recordings")
 @require_http_methods(["GET", "HEAD"])
-def recording_download(request: HttpRequest, recording_id: str) -> HttpResponseBase:
+def recording_download(request: HtmxRequest, recording_id: str) -> HttpResponseBase:
     return _serve(request, get_object_or_404(Recording, telnyx_id=recording_id))
 
 
 @permission_required("delete_recordings")
 @require_POST
-def recording_delete(request: HttpRequest, recording_id: str) -> HttpResponse:
+def recording_delete(request: HtmxRequest, recording_id: str) -> HttpResponse:
     recording = get_object_or_404(Recording, telnyx_id=recording_id)
     try:
         deletion.delete_recording(user=request.user, recording=recording)
@@ -126,7 +126,7 @@ def recording_delete(request: HttpRequest, recording_id: str) -> HttpResponse:
 
 
 @permission_required("delete_recordings")
-def bulk_delete(request: HttpRequest) -> HttpResponse:
+def bulk_delete(request: HtmxRequest) -> HttpResponse:
     """GET: preview (count and sample from Telnyx) for the filters; POST: delete once the count is typed."""
     posted = request.method == "POST"
     form = RecordingFilterForm(request.POST if posted else request.GET, rooms=browse.known_rooms())
@@ -166,7 +166,7 @@ def _filter_params(form: RecordingFilterForm) -> dict[str, str]:
 
 
 @permission_required("view_dashboard")
-def composition_list(request: HttpRequest) -> HttpResponse:
+def composition_list(request: HtmxRequest) -> HttpResponse:
     session_id = request.GET.get("session_id", "").strip()
     page = Paginator(browse.filter_compositions(session_id=session_id), PAGE_SIZE).get_page(
         page_number(request)
@@ -184,7 +184,7 @@ def composition_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("create_compositions")
-def composition_new(request: HttpRequest) -> HttpResponse:
+def composition_new(request: HtmxRequest) -> HttpResponse:
     """Choose resolution and layout; preview the layout as drawn rectangles; then create.
 
     A refusal shows beside the fields (200, so htmx swaps it in); Telnyx unreachable or the session
@@ -225,7 +225,7 @@ def composition_new(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("view_dashboard")
-def composition_detail(request: HttpRequest, composition_id: str) -> HttpResponse:
+def composition_detail(request: HtmxRequest, composition_id: str) -> HttpResponse:
     composition = get_object_or_404(Composition, telnyx_id=composition_id)
     context = {
         "composition": composition,
@@ -236,7 +236,7 @@ def composition_detail(request: HttpRequest, composition_id: str) -> HttpRespons
 
 
 @permission_required("view_dashboard")
-def composition_status(request: HttpRequest, composition_id: str) -> HttpResponse:
+def composition_status(request: HtmxRequest, composition_id: str) -> HttpResponse:
     """The progress badge, polled by htmx; answers 286 (stop polling) once the status is final."""
     composition = get_object_or_404(Composition, telnyx_id=composition_id)
     response = render(request, "compositions/detail.html#composition-badge", {"composition": composition})
@@ -247,13 +247,13 @@ def composition_status(request: HttpRequest, composition_id: str) -> HttpRespons
 
 @permission_required("download_recordings")
 @require_http_methods(["GET", "HEAD"])
-def composition_download(request: HttpRequest, composition_id: str) -> HttpResponseBase:
+def composition_download(request: HtmxRequest, composition_id: str) -> HttpResponseBase:
     return _serve(request, get_object_or_404(Composition, telnyx_id=composition_id))
 
 
 @permission_required("delete_recordings")
 @require_POST
-def composition_delete(request: HttpRequest, composition_id: str) -> HttpResponse:
+def composition_delete(request: HtmxRequest, composition_id: str) -> HttpResponse:
     composition = get_object_or_404(Composition, telnyx_id=composition_id)
     try:
         deletion.delete_composition(user=request.user, composition=composition)

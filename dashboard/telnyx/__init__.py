@@ -5,6 +5,7 @@ directly (tests, scripts). Records, errors and the retry rules are documented in
 """
 
 from dashboard.telnyx.client import DEFAULT_BASE_URL, MAX_PAGE_SIZE, UNSET, TelnyxClient
+from dashboard.telnyx.configured import close_client, get_client
 from dashboard.telnyx.downloads import DownloadStream
 from dashboard.telnyx.errors import (
     AuthenticationError,
@@ -32,7 +33,6 @@ from dashboard.telnyx.records import (
     RoomRecording,
     RoomSession,
 )
-from dashboard.telnyx.shared import close_client, get_client
 
 __all__ = [
     "DEFAULT_BASE_URL",

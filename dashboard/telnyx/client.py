@@ -16,7 +16,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
@@ -121,7 +121,7 @@ class _BearerAuth(httpx.Auth):
     def __init__(self, api_key: str) -> None:
         self._header = f"Bearer {api_key}"
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._header
         yield request
 
@@ -840,9 +840,10 @@ class TelnyxClient:
         path: dict[str, str] | None = None,
         extra_params: Mapping[str, str] | None = None,
     ) -> Page[RecordT]:
-        if not isinstance(page, int) or page < 1:
+        # Callers outside the type checker (scripts, the shell) may pass strings: refuse them here.
+        if not isinstance(page, int) or page < 1:  # type: ignore[redundant-expr]
             raise ValueError(f"{operation}(): page must be 1 or more, not {page!r}")
-        if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:  # type: ignore[redundant-expr]
             raise ValueError(
                 f"{operation}(): page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size!r}"
             )
@@ -1023,10 +1024,10 @@ class TelnyxClient:
     def _redact(self, text: Any) -> str | None:
         if text is None:
             return None
-        text = str(text)
-        if self._api_key and self._api_key in text:
-            text = text.replace(self._api_key, "[redacted]")
-        return text
+        shown = str(text)
+        if self._api_key and self._api_key in shown:
+            shown = shown.replace(self._api_key, "[redacted]")
+        return shown
 
     def _error_from_response(
         self, response: httpx.Response, resource: str, *, download_retry: bool = False

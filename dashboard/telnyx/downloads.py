@@ -33,7 +33,8 @@ class DownloadStream:
 
     @property
     def content_type(self) -> str | None:
-        return self._response.headers.get("content-type")
+        value: str | None = self._response.headers.get("content-type")
+        return value
 
     @property
     def content_length(self) -> int | None:
@@ -42,11 +43,13 @@ class DownloadStream:
 
     @property
     def content_range(self) -> str | None:
-        return self._response.headers.get("content-range")
+        value: str | None = self._response.headers.get("content-range")
+        return value
 
     @property
     def content_disposition(self) -> str | None:
-        return self._response.headers.get("content-disposition")
+        value: str | None = self._response.headers.get("content-disposition")
+        return value
 
     def iter_bytes(self, chunk_size: int = 64 * 1024) -> Iterator[bytes]:
         """The body in chunks of ``chunk_size`` bytes (the last may be shorter)."""

@@ -183,7 +183,7 @@ def known_rooms() -> list[tuple[str, str]]:
             key=lambda pair: (pair[1] or "~", pair[0]),
         )
         cache.set(key, rooms, 300)
-    return rooms
+    return list(rooms)
 
 
 def recent_sessions(limit: int = 50) -> list[dict[str, Any]]:
