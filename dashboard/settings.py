@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "audit",
     "rooms",
     "recordings",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
