@@ -17,7 +17,9 @@ from nacl.signing import SigningKey
 RECEIVER = "/webhooks/telnyx"
 
 
-def event(event_type: str, *, at: datetime | None = None, event_id: str | None = None, **payload: Any) -> bytes:
+def event(
+    event_type: str, *, at: datetime | None = None, event_id: str | None = None, **payload: Any
+) -> bytes:
     """An event body as Telnyx sends it (compact JSON)."""
     occurred = (at or datetime.now(UTC)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     envelope = {
