@@ -13,9 +13,11 @@ MAX_RETRIES = 5
 
 @shared_task(name="webhooks.tasks.apply_event", bind=True, acks_late=True, ignore_result=True)
 def apply_event(self, event_pk: int) -> None:  # type: ignore[no-untyped-def]
-    """Apply one stored event (a no-op when it is applied already or was deleted)."""
+    """Apply one stored event (a no-op when it is applied already or was deleted), then others
+    still waiting (``services.apply_waiting``)."""
     try:
         services.apply_event(pk=event_pk)
+        services.apply_waiting()
     except DatabaseError as exc:
         if self.request.retries >= MAX_RETRIES:
             raise  # left unapplied: the sweep requeues it
