@@ -12,11 +12,12 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -52,6 +53,8 @@ PENDING_GRACE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 
 _COUNTER = "webhooks:refused:{}"
+# Ids kept for filtering and linking; anything else (from a secret-URL sender, say) is kept only in the body.
+_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _LAST_REFUSAL = "webhooks:last-refusal"
 
 
@@ -127,11 +130,11 @@ def store_event(*, body: bytes, accepted_by: str) -> Receipt:
             event = WebhookEvent.objects.create(
                 event_id=event_id,
                 event_type=str(data["event_type"])[:100],
-                room_id=str(payload.get("room_id") or "")[:64],
-                session_id=str(payload.get("session_id") or "")[:64],
+                room_id=_id(payload.get("room_id")),
+                session_id=_id(payload.get("session_id")),
                 occurred_at=_instant(data.get("occurred_at")),
                 received_at=timezone.now(),
-                raw_body=body.decode(),
+                raw_body=body.decode("utf-8"),
                 payload=payload,
                 accepted_by=accepted_by,
             )
@@ -150,11 +153,16 @@ def store_event(*, body: bytes, accepted_by: str) -> Receipt:
     return Receipt(event_id=event_id, stored=True)
 
 
+def _id(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if _ID.fullmatch(text) else ""
+
+
 def _event_data(body: bytes) -> dict[str, Any]:
     try:
-        envelope = json.loads(body)
+        envelope = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise _refused(Refusal("not_an_event", 400, "The body is not JSON.")) from None
+        raise _refused(Refusal("not_an_event", 400, "The body is not UTF-8 JSON.")) from None
     data = envelope.get("data") if isinstance(envelope, dict) else None
     if not isinstance(data, dict) or not data.get("id") or not data.get("event_type"):
         raise _refused(Refusal("not_an_event", 400, "The body has no data.id and data.event_type."))
@@ -171,7 +179,7 @@ def _instant(value: Any) -> datetime | None:
     except ValueError:
         return None
     if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.UTC)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 

@@ -139,3 +139,23 @@ def test_receiver_needs_no_login_and_no_csrf_token(post_signed, signing_key):
 
 def test_receiver_answers_get_with_405(signing_key):
     assert Client().get(RECEIVER).status_code == 405
+
+
+def test_naive_occurred_at_is_read_as_utc(post_signed):
+    body = event("video.room.session.started", room_id="r1", session_id="s1").replace(b'Z"', b'"')
+    assert post_signed(body).status_code == 200
+    assert WebhookEvent.objects.get().occurred_at.utcoffset().total_seconds() == 0
+
+
+def test_ids_that_are_no_telnyx_ids_are_not_kept_for_links(post_signed, admin_client):
+    assert (
+        post_signed(event("video.room.session.started", room_id="a/b", session_id="<x>")).status_code == 200
+    )
+    stored = WebhookEvent.objects.get()
+    assert (stored.room_id, stored.session_id) == ("", "")
+    assert admin_client.get("/webhooks/").status_code == 200
+
+
+def test_body_that_is_not_utf8_is_refused(post_signed):
+    response = post_signed('{"data": {"id": "é", "event_type": "x"}}'.encode("latin-1"))
+    assert response.status_code == 400 and response.json()["reason"] == "not_an_event"
