@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "audit",
     "rooms",
     "recordings",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +220,13 @@ WHITENOISE_MAX_AGE = 0 if DEBUG else 60
 TELNYX_API_KEY = env_str("TELNYX_API_KEY")
 TELNYX_API_BASE_URL = env_url("TELNYX_API_BASE_URL", "https://api.telnyx.com/v2").rstrip("/")
 TELNYX_WEBHOOK_PUBLIC_KEY = env_str("TELNYX_WEBHOOK_PUBLIC_KEY")
+# Webhooks: the address Telnyx reaches this dashboard at (the Webhooks page builds the URL to give
+# Telnyx from it), the largest event body accepted, and how long stored events are kept.
+DASHBOARD_PUBLIC_URL = env_str("DASHBOARD_PUBLIC_URL").rstrip("/")
+if DASHBOARD_PUBLIC_URL:
+    env_url("DASHBOARD_PUBLIC_URL", DASHBOARD_PUBLIC_URL)
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 65_536, minimum=1024, maximum=1_048_576)
+WEBHOOK_EVENTS_KEEP_DAYS = env_int("WEBHOOK_EVENTS_KEEP_DAYS", 30, minimum=1)
 TELNYX_CONNECT_TIMEOUT = env_float("TELNYX_CONNECT_TIMEOUT", 5.0, minimum=0.1, maximum=60)
 # Pages wait for Telnyx at most this long (per attempt) before showing the last data they had.
 TELNYX_READ_TIMEOUT = env_float("TELNYX_READ_TIMEOUT", 15.0, minimum=0.1, maximum=600)
@@ -317,6 +325,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "recordings.tasks.poll_compositions_sweep",
         "schedule": float(COMPOSITION_POLL_SWEEP_SECS),
     },
+    "webhooks-apply-pending": {"task": "webhooks.tasks.apply_pending_events", "schedule": 60.0},
+    "webhooks-delete-old": {"task": "webhooks.tasks.delete_old_events", "schedule": 3600.0},
 }
 
 # --- Logging ------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""Every page needs a login, except the login page itself and /healthz."""
+"""Every page needs a login, except the login page itself, /healthz and the Telnyx webhook receivers
+(whose credential is the signature or the secret URL, and which answer POST only)."""
 
 import uuid
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/favicon.ico"}
+WEBHOOK_RECEIVERS = {"/webhooks/telnyx", "/webhooks/telnyx/sample"}
+PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/favicon.ico", *WEBHOOK_RECEIVERS}
 SAMPLE_VALUE = {
     "int": "1",
     "uuid": str(uuid.uuid4()),
@@ -51,6 +53,12 @@ def test_anonymous_requests_are_sent_to_login(client, url):
     # The admin site's own pages may use its own login form; everything else uses ours.
     logins = ("/accounts/login/", "/admin/login/") if url.startswith("/admin/") else ("/accounts/login/",)
     assert response["Location"].startswith(logins), response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", sorted(WEBHOOK_RECEIVERS))
+def test_webhook_receivers_answer_anonymous_gets_with_405(client, url):
+    assert client.get(url).status_code == 405
 
 
 @pytest.mark.django_db
