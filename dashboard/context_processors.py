@@ -13,6 +13,8 @@ NAVIGATION = (
     ("recordings:list", "Recordings", "view_dashboard"),
     ("compositions:list", "Compositions", "view_dashboard"),
     ("audit:list", "Audit log", "view_dashboard"),
+    ("webhooks:list", "Events", "manage_rooms"),
+    ("webhooks:setup", "Webhooks", "manage_rooms"),
 )
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import models
+from django.urls import reverse
+
+from dashboard.converters import is_telnyx_id
 
 
 class WebhookEvent(models.Model):
@@ -45,6 +48,15 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+    @property
+    def room_url(self) -> str:
+        """The room's page, when the event names a room by a real Telnyx id."""
+        return reverse("rooms:detail", args=[self.room_id]) if is_telnyx_id(self.room_id) else ""
+
+    @property
+    def session_url(self) -> str:
+        return reverse("sessions:detail", args=[self.session_id]) if is_telnyx_id(self.session_id) else ""
 
     @property
     def failed(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
-from webhooks import services
+from webhooks import applying
 
 #: Retries of a task whose database was busy or away: 1, 2, 4, 8, 16 s (far below the visibility timeout).
 MAX_RETRIES = 5
@@ -14,10 +14,10 @@ MAX_RETRIES = 5
 @shared_task(name="webhooks.tasks.apply_event", bind=True, acks_late=True, ignore_result=True)
 def apply_event(self, event_pk: int) -> None:  # type: ignore[no-untyped-def]
     """Apply one stored event (a no-op when it is applied already or was deleted), then others
-    still waiting (``services.apply_waiting``)."""
+    still waiting (``applying.apply_waiting``)."""
     try:
-        services.apply_event(pk=event_pk)
-        services.apply_waiting()
+        applying.apply_event(pk=event_pk)
+        applying.apply_waiting()
     except DatabaseError as exc:
         if self.request.retries >= MAX_RETRIES:
             raise  # left unapplied: the sweep requeues it
@@ -27,10 +27,10 @@ def apply_event(self, event_pk: int) -> None:  # type: ignore[no-untyped-def]
 @shared_task(name="webhooks.tasks.apply_pending_events", acks_late=True, ignore_result=True)
 def apply_pending_events() -> None:
     """Requeue stored events whose apply task was lost."""
-    services.requeue_pending()
+    applying.requeue_pending()
 
 
 @shared_task(name="webhooks.tasks.delete_old_events", acks_late=True, ignore_result=True)
 def delete_old_events() -> None:
     """Delete events older than WEBHOOK_EVENTS_KEEP_DAYS."""
-    services.delete_old_events()
+    applying.delete_old_events()

@@ -7,16 +7,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.errors import NotFound, UserError
-from dashboard.pages import partial_for, query_without
+from dashboard.pages import HtmxRequest, partial_for, query_without
 from dashboard.roles import permission_required
-from webhooks import services
+from webhooks import applying, services
 from webhooks.signatures import Refusal
 
 
@@ -27,7 +27,7 @@ def _refusal(refusal: Refusal) -> JsonResponse:
 @csrf_exempt
 @login_not_required
 @require_POST
-def receive(request: HttpRequest) -> HttpResponse:
+def receive(request: HtmxRequest) -> HttpResponse:
     """Telnyx's signed events: 200 once stored (or already stored), 4xx/503 with a reason otherwise."""
     try:
         if services.webhooks_on():
@@ -45,7 +45,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @login_not_required
 @require_POST
-def receive_secret(request: HttpRequest, token: str) -> HttpResponse:
+def receive_secret(request: HtmxRequest, token: str) -> HttpResponse:
     """Unsigned events at the secret URL; 404 unless ``token`` is the current one."""
     try:
         if not services.secret_token_matches(token):
@@ -59,14 +59,14 @@ def receive_secret(request: HttpRequest, token: str) -> HttpResponse:
     return JsonResponse(receipt.as_json())
 
 
-def _receiver_url(request: HttpRequest, path: str) -> str:
+def _receiver_url(request: HtmxRequest, path: str) -> str:
     base = settings.DASHBOARD_PUBLIC_URL
     return base + path if base else request.build_absolute_uri(path)
 
 
 @permission_required("manage_rooms")
 @require_GET
-def setup(request: HttpRequest) -> HttpResponse:
+def setup(request: HtmxRequest) -> HttpResponse:
     context = {
         "status": services.status(),
         "receiver_url": _receiver_url(request, reverse("webhooks:receive")),
@@ -78,7 +78,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 
 @permission_required("manage_rooms")
 @require_POST
-def secret_url(request: HttpRequest) -> HttpResponse:
+def secret_url(request: HtmxRequest) -> HttpResponse:
     """Turn the secret URL on (or rotate it: a new token, the old URL stops at once) or off."""
     if request.POST.get("action") == "off":
         services.turn_off_secret_url()
@@ -99,7 +99,7 @@ def secret_url(request: HttpRequest) -> HttpResponse:
 
 @permission_required("manage_rooms")
 @require_GET
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: HtmxRequest) -> HttpResponse:
     filters = services.EventFilters(
         event_type=request.GET.get("type", "").strip(),
         room=request.GET.get("room", "").strip(),
@@ -121,9 +121,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required("manage_rooms")
 @require_POST
-def event_apply_again(request: HttpRequest, pk: int) -> HttpResponse:
+def event_apply_again(request: HtmxRequest, pk: int) -> HttpResponse:
     try:
-        event = services.apply_again(pk=pk)
+        event = applying.apply_again(pk=pk)
     except NotFound:
         raise Http404("No such event.") from None
     except UserError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webhooks import services
+from webhooks import applying
 from webhooks.live import session_state
 from webhooks.models import WebhookEvent
 
@@ -21,7 +21,7 @@ def deliver(post_signed):
         response = post_signed(body)
         assert response.status_code == 200
         stored = WebhookEvent.objects.get(event_id=response.json()["event_id"])
-        services.apply_event(pk=stored.pk)
+        applying.apply_event(pk=stored.pk)
         stored.refresh_from_db()
         return stored
 
@@ -105,8 +105,8 @@ def test_session_state_of_an_unknown_session_is_none():
 def test_applying_twice_applies_once(post_signed):
     response = post_signed(joined("alice", minutes_ago(1)))
     pk = WebhookEvent.objects.get(event_id=response.json()["event_id"]).pk
-    assert services.apply_event(pk=pk) is True
-    assert services.apply_event(pk=pk) is False
+    assert applying.apply_event(pk=pk) is True
+    assert applying.apply_event(pk=pk) is False
     stored = WebhookEvent.objects.get(pk=pk)
     assert stored.attempts == 1 and stored.applied_at is not None
 

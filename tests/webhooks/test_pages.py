@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from nacl.signing import SigningKey
 
-from webhooks import services
+from webhooks import applying
 from webhooks.models import LiveSession, WebhookEvent
 
 from .conftest import event, signed_headers
@@ -99,7 +99,7 @@ def test_old_events_and_ended_live_sessions_are_deleted(post_signed, settings):
     WebhookEvent.objects.filter(session_id="old").update(received_at=long_ago)
     LiveSession.objects.create(session_id="old", ended_at=long_ago)
     LiveSession.objects.create(session_id="new")
-    assert services.delete_old_events() == 1
+    assert applying.delete_old_events() == 1
     assert list(WebhookEvent.objects.values_list("session_id", flat=True)) == ["new"]
     assert list(LiveSession.objects.values_list("session_id", flat=True)) == ["new"]
 
@@ -108,5 +108,5 @@ def test_lost_apply_tasks_are_requeued_by_the_sweep(post_signed, django_capture_
     post_signed(event("video.room.session.started", room_id="r", session_id="s"))
     WebhookEvent.objects.update(received_at=timezone.now() - timedelta(minutes=5))
     with django_capture_on_commit_callbacks() as callbacks:
-        assert services.requeue_pending() == 1
+        assert applying.requeue_pending() == 1
     assert len(callbacks) == 1
