@@ -812,11 +812,12 @@ class TelnyxClient:
         return body
 
     def _session_action(self, session_id: str, action: str, body: dict[str, Any] | None) -> str:
+        """POST a session action; ``None`` sends no body at all (the spec gives ``end`` none)."""
         response = self._request(
             "POST",
             "/room_sessions/{room_session_id}/actions/" + action,
             path={"room_session_id": session_id},
-            json=body if body is not None else {},
+            json=body,
             resource="room session",
         )
         data = self._data(response)
