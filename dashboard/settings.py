@@ -166,10 +166,14 @@ TELNYX_API_KEY = env_str("TELNYX_API_KEY")
 TELNYX_API_BASE_URL = env_url("TELNYX_API_BASE_URL", "https://api.telnyx.com/v2").rstrip("/")
 TELNYX_WEBHOOK_PUBLIC_KEY = env_str("TELNYX_WEBHOOK_PUBLIC_KEY")
 TELNYX_CONNECT_TIMEOUT = env_float("TELNYX_CONNECT_TIMEOUT", 5.0, minimum=0.1, maximum=60)
-# Pages wait for Telnyx at most this long (per attempt) before showing the last data they had.
+# Longest wait for one answer from Telnyx (per attempt; pages are held to TELNYX_PAGE_BUDGET_SECS).
 TELNYX_READ_TIMEOUT = env_float("TELNYX_READ_TIMEOUT", 15.0, minimum=0.1, maximum=600)
 TELNYX_MAX_RETRIES = env_int("TELNYX_MAX_RETRIES", 3, minimum=0, maximum=10)
 TELNYX_RETRY_MAX_WAIT = env_float("TELNYX_RETRY_MAX_WAIT", 30.0, minimum=0, maximum=300)
+# Web requests: every Telnyx call made for one request shares this budget (retries included); past
+# it the page answers from the last data it had. Tasks and commands keep the per-call limits above.
+TELNYX_PAGE_BUDGET_SECS = env_float("TELNYX_PAGE_BUDGET_SECS", 3.0, minimum=0.1, maximum=120)
+MIDDLEWARE += ["dashboard.middleware.telnyx_budget"]  # innermost: the budget wraps the view alone
 
 # How often the live session's participant table and the overview's live rooms refresh.
 LIVE_SESSION_POLL_SECS = env_float("LIVE_SESSION_POLL_SECS", 3.0, minimum=0.2, maximum=60)

@@ -4,6 +4,10 @@ One pooled ``httpx.Client`` (keep-alive, explicit connect/read timeouts, a produ
 serves every call. Vendor quirks stay in here: the ``{"data": ...}`` envelope, deepObject filters and
 paging, the error bodies, retries (see ``dashboard.telnyx.retrying``) and expiring download links.
 
+API calls honour the budget of the work they serve (``dashboard.telnyx.deadline``): inside
+``deadline(seconds)`` each attempt's timeouts are capped by the time left and running out raises
+``TelnyxTimeout``; without one, the client's own timeouts and retries apply.
+
 Every public method takes keyword arguments (ids may be positional) and returns typed records from
 ``dashboard.telnyx.records`` or raises an error from ``dashboard.telnyx.errors``. The API key is sent
 only as ``Authorization: Bearer`` to the API origin; it is never logged, never part of an error, and
@@ -24,6 +28,7 @@ from urllib.parse import quote
 import httpx
 
 from dashboard.telnyx import filters as F
+from dashboard.telnyx.deadline import Budget, current_budget
 from dashboard.telnyx.downloads import DownloadStream
 from dashboard.telnyx.errors import (
     AuthenticationError,
@@ -950,11 +955,17 @@ class TelnyxClient:
         what = f"{method} {template}"
 
         def attempt(number: int) -> httpx.Response:
+            timeout, binding = self._attempt_timeout()
             started = time.monotonic()
             try:
-                response = self._http.request(method, url, params=params, json=json, auth=self._auth)
+                response = self._http.request(
+                    method, url, params=params, json=json, auth=self._auth, timeout=timeout
+                )
             except httpx.TransportError as exc:
-                raise self._transport_error(exc, what, number, started) from None
+                error = self._transport_error(exc, what, number, started)
+                if binding is not None and isinstance(error, TelnyxTimeout):
+                    error = self._budget_timeout(binding, request_sent=error.request_sent)
+                raise error from None
             self._log(what, response.status_code, number, started)
             if response.status_code >= 400:
                 raise self._error_from_response(response, resource)
@@ -966,6 +977,29 @@ class TelnyxClient:
             if idempotent or not getattr(exc, "request_sent", True):
                 raise
             raise self._not_retried(exc, resource) from None
+
+    def _attempt_timeout(self) -> tuple[httpx.Timeout | Any, Budget | None]:
+        """Timeouts for the next attempt, and the budget when it (not the client) sets them.
+
+        Raises ``TelnyxTimeout`` when the budget is already spent: no attempt starts past it.
+        """
+        budget = current_budget()
+        if budget is None:
+            return httpx.USE_CLIENT_DEFAULT, None
+        left = budget.remaining()
+        if left < 0.01:
+            raise self._budget_timeout(budget, request_sent=False)
+        timeout = httpx.Timeout(
+            connect=min(self.connect_timeout, left),
+            read=min(self.read_timeout, left),
+            write=min(self.read_timeout, left),
+            pool=min(self.connect_timeout, left),
+        )
+        return timeout, budget if left < max(self.connect_timeout, self.read_timeout) else None
+
+    @staticmethod
+    def _budget_timeout(budget: Budget, *, request_sent: bool) -> TelnyxTimeout:
+        return TelnyxTimeout(f"Telnyx did not answer within {budget.describe()}.", request_sent=request_sent)
 
     def _log(self, what: str, status: int, attempt: int, started: float) -> None:
         level = logging.DEBUG if status < 400 else logging.INFO

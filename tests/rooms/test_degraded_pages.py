@@ -1,0 +1,36 @@
+"""Pages while Telnyx hangs, is slow or is down: they answer within the budget from the last data."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+HANG = {"timeout_rate": 1.0, "timeout_secs": 4.0}
+
+
+@pytest.fixture
+def budget(settings):  # type: ignore[no-untyped-def]
+    """A short page budget with client limits far beyond it (as in production: 15 s × 4 attempts)."""
+    settings.TELNYX_PAGE_BUDGET_SECS = 1.0
+    settings.TELNYX_READ_TIMEOUT = 10.0
+    settings.TELNYX_MAX_RETRIES = 3
+    return settings
+
+
+def test_a_hung_room_list_answers_within_the_budget_from_last_known_data(
+    admin_client, make_room, telnyx_sandbox, budget
+):
+    make_room(unique_name="remembered")
+    assert "remembered" in admin_client.get(reverse("rooms:list")).content.decode()
+    telnyx_sandbox.set_faults(**HANG)
+    started = time.monotonic()
+    response = admin_client.get(reverse("rooms:list"))
+    elapsed = time.monotonic() - started
+    body = response.content.decode()
+    assert response.status_code == 200 and elapsed < 1.8
+    assert "remembered" in body
+    assert "Telnyx did not answer within 1 s." in body and "Showing data from" in body
