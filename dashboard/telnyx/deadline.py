@@ -18,8 +18,8 @@ Contract
     the outer one's, so a helper cannot give itself more time than the request it serves.
 
     The deadline lives in a ``contextvars.ContextVar``; threads do not inherit it by themselves, so
-    independent calls of one page run through ``call_concurrently``, which copies the caller's
-    context into each worker thread (``contextvars.copy_context().run``).
+    independent calls of one page run through ``dashboard.concurrently.call_concurrently``, which
+    copies the caller's context into each worker thread (``contextvars.copy_context().run``).
 
 Trade-off
     httpx's read timeout bounds each wait for bytes, not the whole body: a server trickling a byte
@@ -32,13 +32,11 @@ from __future__ import annotations
 import contextvars
 import math
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
-__all__ = ["Budget", "call_concurrently", "current_budget", "deadline", "remaining"]
+__all__ = ["Budget", "current_budget", "deadline", "remaining"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,22 +81,3 @@ def remaining() -> float | None:
     """Seconds left in the current budget (0 when spent), or None when no budget is set."""
     budget = _current.get()
     return None if budget is None else budget.remaining()
-
-
-def call_concurrently(*calls: Callable[[], Any]) -> list[Any]:
-    """Run independent calls in threads and return their results in order; the caller's context
-    (and so its Telnyx budget) goes with each call.
-
-    Every call runs to completion before anything is raised; then the first exception, in the
-    order the calls were given, is raised. A page therefore costs about its slowest call instead
-    of the sum, and still sees the same errors as if the calls had run one after another.
-    """
-    if len(calls) <= 1:
-        return [call() for call in calls]
-    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="telnyx-call") as pool:
-        futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
-        outcomes = [(f.exception(), None if f.exception() else f.result()) for f in futures]
-    for error, _ in outcomes:
-        if error is not None:
-            raise error
-    return [value for _, value in outcomes]

@@ -34,3 +34,39 @@ def test_a_hung_room_list_answers_within_the_budget_from_last_known_data(
     assert response.status_code == 200 and elapsed < 1.8
     assert "remembered" in body
     assert "Telnyx did not answer within 1 s." in body and "Showing data from" in body
+
+
+def test_the_overview_asks_telnyx_for_its_parts_at_once(admin_client, telnyx_sandbox, settings):
+    settings.TELNYX_PAGE_BUDGET_SECS = 3.0
+    telnyx_sandbox.set_faults(latency_ms=1000)
+    started = time.monotonic()
+    response = admin_client.get(reverse("overview"))
+    elapsed = time.monotonic() - started
+    body = response.content.decode()
+    assert response.status_code == 200 and "Telnyx is not answering" not in body
+    # live sessions, ended sessions and the health check's call: 3 s one after another
+    assert telnyx_sandbox.request_count("GET /room_sessions") == 2
+    assert telnyx_sandbox.request_count("GET /rooms") == 1
+    assert elapsed < 1.8
+
+
+def test_the_room_page_asks_telnyx_for_its_parts_at_once(admin_client, make_room, telnyx_sandbox, settings):
+    settings.TELNYX_PAGE_BUDGET_SECS = 3.0
+    room = make_room(unique_name="concurrent")
+    telnyx_sandbox.clear_request_counts()
+    telnyx_sandbox.set_faults(latency_ms=1000)
+    started = time.monotonic()
+    response = admin_client.get(reverse("rooms:detail", args=[room.id]))
+    elapsed = time.monotonic() - started
+    body = response.content.decode()
+    assert response.status_code == 200 and "concurrent" in body and "Telnyx is not answering" not in body
+    # room, its sessions, recordings and compositions: 4 s one after another
+    assert telnyx_sandbox.request_count() == 4
+    assert elapsed < 1.8
+
+
+def test_a_missing_room_is_still_a_404_with_its_calls_at_once(admin_client, telnyx_sandbox):
+    assert (
+        admin_client.get(reverse("rooms:detail", args=["00000000-0000-0000-0000-000000000000"])).status_code
+        == 404
+    )

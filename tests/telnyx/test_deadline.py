@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dashboard.telnyx import TelnyxClient, TelnyxTimeout
-from dashboard.telnyx.deadline import call_concurrently, current_budget, deadline, remaining
+from dashboard.telnyx.deadline import current_budget, deadline, remaining
 
 
 def test_a_hung_call_gives_up_when_the_budget_runs_out(
@@ -67,17 +67,3 @@ def test_an_inner_deadline_never_extends_the_outer_one() -> None:
     with deadline(60), deadline(0.5) as inner:
         assert inner.seconds == 0.5
     assert current_budget() is None
-
-
-def test_concurrent_calls_carry_the_budget_and_raise_the_first_error() -> None:
-    def budget_seconds() -> float | None:
-        budget = current_budget()
-        return None if budget is None else budget.seconds
-
-    def fails() -> None:
-        raise ValueError("second")
-
-    with deadline(2.5):
-        assert call_concurrently(budget_seconds, budget_seconds) == [2.5, 2.5]
-        with pytest.raises(ValueError, match="second"):
-            call_concurrently(budget_seconds, fails)
