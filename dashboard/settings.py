@@ -174,6 +174,11 @@ TELNYX_RETRY_MAX_WAIT = env_float("TELNYX_RETRY_MAX_WAIT", 30.0, minimum=0, maxi
 # it the page answers from the last data it had. Tasks and commands keep the per-call limits above.
 TELNYX_PAGE_BUDGET_SECS = env_float("TELNYX_PAGE_BUDGET_SECS", 3.0, minimum=0.1, maximum=120)
 MIDDLEWARE += ["dashboard.middleware.telnyx_budget"]  # innermost: the budget wraps the view alone
+# Circuit breaker, shared by every process through the cache: this many timeouts, connection errors
+# or 5xx answers within the window open it; while open, calls fail at once for the cool-off.
+TELNYX_BREAKER_FAILURES = env_int("TELNYX_BREAKER_FAILURES", 5, minimum=1, maximum=1000)
+TELNYX_BREAKER_WINDOW_SECS = env_float("TELNYX_BREAKER_WINDOW_SECS", 30.0, minimum=1, maximum=3600)
+TELNYX_BREAKER_COOLOFF_SECS = env_float("TELNYX_BREAKER_COOLOFF_SECS", 15.0, minimum=0.1, maximum=3600)
 
 # How often the live session's participant table and the overview's live rooms refresh.
 LIVE_SESSION_POLL_SECS = env_float("LIVE_SESSION_POLL_SECS", 3.0, minimum=0.2, maximum=60)

@@ -28,6 +28,7 @@ from urllib.parse import quote
 import httpx
 
 from dashboard.telnyx import filters as F
+from dashboard.telnyx.breaker import CircuitBreaker
 from dashboard.telnyx.deadline import Budget, current_budget
 from dashboard.telnyx.downloads import DownloadStream
 from dashboard.telnyx.errors import (
@@ -141,6 +142,7 @@ class TelnyxClient:
     ``max_retries`` is the number of retries after the first attempt; ``retry_max_wait`` caps each
     wait, whether it came from ``Retry-After`` or from the backoff. See ``dashboard.telnyx.retrying``
     for which calls are retried on what (creates are not retried once Telnyx may have acted).
+    With a ``breaker`` (``dashboard.telnyx.breaker``) API calls are refused at once while it is open.
     """
 
     def __init__(
@@ -155,6 +157,7 @@ class TelnyxClient:
         initial_backoff: float = 0.5,
         user_agent: str | None = None,
         max_connections: int = 20,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self._api_key = api_key or ""
         self._auth = _BearerAuth(self._api_key)
@@ -185,6 +188,8 @@ class TelnyxClient:
             follow_redirects=False,
         )
         self._closed = threading.Event()
+        #: Shared with every process through the cache; None (tests, scripts) means no breaker.
+        self.breaker = breaker
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -956,16 +961,24 @@ class TelnyxClient:
 
         def attempt(number: int) -> httpx.Response:
             timeout, binding = self._attempt_timeout()
+            breaker = self.breaker
+            watched = breaker.before_call() if breaker is not None else False
             started = time.monotonic()
             try:
                 response = self._http.request(
                     method, url, params=params, json=json, auth=self._auth, timeout=timeout
                 )
             except httpx.TransportError as exc:
+                if breaker is not None:
+                    breaker.record_failure()
                 error = self._transport_error(exc, what, number, started)
                 if binding is not None and isinstance(error, TelnyxTimeout):
                     error = self._budget_timeout(binding, request_sent=error.request_sent)
                 raise error from None
+            if breaker is not None and response.status_code >= 500:
+                breaker.record_failure()
+            elif breaker is not None and watched:
+                breaker.record_success()  # any other answer, 4xx included: Telnyx is there
             self._log(what, response.status_code, number, started)
             if response.status_code >= 400:
                 raise self._error_from_response(response, resource)

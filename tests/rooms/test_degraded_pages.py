@@ -70,3 +70,16 @@ def test_a_missing_room_is_still_a_404_with_its_calls_at_once(admin_client, teln
         admin_client.get(reverse("rooms:detail", args=["00000000-0000-0000-0000-000000000000"])).status_code
         == 404
     )
+
+
+def test_an_open_breaker_lets_pages_answer_at_once(admin_client, make_room, telnyx_sandbox, budget):
+    budget.TELNYX_BREAKER_FAILURES = 2
+    make_room(unique_name="remembered")
+    admin_client.get(reverse("rooms:list"))
+    telnyx_sandbox.set_faults(**HANG)
+    for _ in range(2):  # each waits out its budget: one failure each
+        admin_client.get(reverse("rooms:list"))
+    started = time.monotonic()
+    body = admin_client.get(reverse("rooms:list")).content.decode()
+    assert time.monotonic() - started < 0.5
+    assert "remembered" in body and "the dashboard will try again in" in body
