@@ -179,6 +179,9 @@ MIDDLEWARE += ["dashboard.middleware.telnyx_budget"]  # innermost: the budget wr
 TELNYX_BREAKER_FAILURES = env_int("TELNYX_BREAKER_FAILURES", 5, minimum=1, maximum=1000)
 TELNYX_BREAKER_WINDOW_SECS = env_float("TELNYX_BREAKER_WINDOW_SECS", 30.0, minimum=1, maximum=3600)
 TELNYX_BREAKER_COOLOFF_SECS = env_float("TELNYX_BREAKER_COOLOFF_SECS", 15.0, minimum=0.1, maximum=3600)
+# Bulkhead: at most this many of a process's web requests wait on Telnyx at once (gunicorn runs 8
+# threads each); beyond it a page answers from its last data at once instead of queueing.
+TELNYX_BULKHEAD_SIZE = env_int("TELNYX_BULKHEAD_SIZE", 4, minimum=1, maximum=256)
 
 # How often the live session's participant table and the overview's live rooms refresh.
 LIVE_SESSION_POLL_SECS = env_float("LIVE_SESSION_POLL_SECS", 3.0, minimum=0.2, maximum=60)

@@ -21,7 +21,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
@@ -29,6 +29,7 @@ import httpx
 
 from dashboard.telnyx import filters as F
 from dashboard.telnyx.breaker import CircuitBreaker
+from dashboard.telnyx.bulkhead import Bulkhead
 from dashboard.telnyx.deadline import Budget, current_budget
 from dashboard.telnyx.downloads import DownloadStream
 from dashboard.telnyx.errors import (
@@ -142,7 +143,9 @@ class TelnyxClient:
     ``max_retries`` is the number of retries after the first attempt; ``retry_max_wait`` caps each
     wait, whether it came from ``Retry-After`` or from the backoff. See ``dashboard.telnyx.retrying``
     for which calls are retried on what (creates are not retried once Telnyx may have acted).
-    With a ``breaker`` (``dashboard.telnyx.breaker``) API calls are refused at once while it is open.
+    With a ``breaker`` (``dashboard.telnyx.breaker``) API calls are refused at once while it is open;
+    with a ``bulkhead`` (``dashboard.telnyx.bulkhead``) calls made under a request's budget are
+    refused at once when too many requests of this process are already waiting on Telnyx.
     """
 
     def __init__(
@@ -158,6 +161,7 @@ class TelnyxClient:
         user_agent: str | None = None,
         max_connections: int = 20,
         breaker: CircuitBreaker | None = None,
+        bulkhead: Bulkhead | None = None,
     ) -> None:
         self._api_key = api_key or ""
         self._auth = _BearerAuth(self._api_key)
@@ -190,6 +194,8 @@ class TelnyxClient:
         self._closed = threading.Event()
         #: Shared with every process through the cache; None (tests, scripts) means no breaker.
         self.breaker = breaker
+        #: Caps this process's requests waiting on Telnyx; applies only to calls under a budget.
+        self.bulkhead = bulkhead
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -984,12 +990,21 @@ class TelnyxClient:
                 raise self._error_from_response(response, resource)
             return response
 
-        try:
-            return self._retry.call(attempt, idempotent=idempotent, what=what)
-        except (TelnyxTimeout, TelnyxConnectionError, ServerError) as exc:
-            if idempotent or not getattr(exc, "request_sent", True):
-                raise
-            raise self._not_retried(exc, resource) from None
+        with self._bulkhead_slot():
+            try:
+                return self._retry.call(attempt, idempotent=idempotent, what=what)
+            except (TelnyxTimeout, TelnyxConnectionError, ServerError) as exc:
+                if idempotent or not getattr(exc, "request_sent", True):
+                    raise
+                raise self._not_retried(exc, resource) from None
+
+    def _bulkhead_slot(self) -> AbstractContextManager[None]:
+        """The request's bulkhead slot for one call (``BulkheadFullError`` when none is free);
+        work without a budget (tasks) is not limited."""
+        budget = current_budget()
+        if self.bulkhead is None or budget is None:
+            return nullcontext()
+        return self.bulkhead.slot(budget)
 
     def _attempt_timeout(self) -> tuple[httpx.Timeout | Any, Budget | None]:
         """Timeouts for the next attempt, and the budget when it (not the client) sets them.
