@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 from dashboard.telnyx import (
     AuthenticationError,
+    BulkheadFullError,
+    CircuitOpenError,
     NotFoundError,
     NotRetriedError,
     PermissionDeniedError,
@@ -97,7 +99,15 @@ class OutcomeUnknown(UserError):
     """A change may or may not have been made (the answer was lost); the message says what to check."""
 
 
-_UNAVAILABLE = (TelnyxTimeout, TelnyxConnectionError, ServerError, RateLimitedError, AuthenticationError)
+_UNAVAILABLE = (
+    TelnyxTimeout,
+    TelnyxConnectionError,
+    ServerError,
+    RateLimitedError,
+    AuthenticationError,
+    CircuitOpenError,
+    BulkheadFullError,
+)
 
 
 def from_telnyx(exc: TelnyxError, what: str) -> UserError:

@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Innermost: the Telnyx budget wraps the view alone.
+    "dashboard.middleware.telnyx_budget",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -228,10 +230,24 @@ if DASHBOARD_PUBLIC_URL:
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 65_536, minimum=1024, maximum=1_048_576)
 WEBHOOK_EVENTS_KEEP_DAYS = env_int("WEBHOOK_EVENTS_KEEP_DAYS", 30, minimum=1)
 TELNYX_CONNECT_TIMEOUT = env_float("TELNYX_CONNECT_TIMEOUT", 5.0, minimum=0.1, maximum=60)
-# Pages wait for Telnyx at most this long (per attempt) before showing the last data they had.
+# Longest wait for one answer from Telnyx (per attempt; pages are held to TELNYX_PAGE_BUDGET_SECS).
 TELNYX_READ_TIMEOUT = env_float("TELNYX_READ_TIMEOUT", 15.0, minimum=0.1, maximum=600)
 TELNYX_MAX_RETRIES = env_int("TELNYX_MAX_RETRIES", 3, minimum=0, maximum=10)
 TELNYX_RETRY_MAX_WAIT = env_float("TELNYX_RETRY_MAX_WAIT", 30.0, minimum=0, maximum=300)
+# Web requests: every Telnyx call made for one request shares this budget (retries included); past
+# it the page answers from the last data it had. Tasks and commands keep the per-call limits above.
+TELNYX_PAGE_BUDGET_SECS = env_float("TELNYX_PAGE_BUDGET_SECS", 3.0, minimum=0.1, maximum=120)
+# A change sent to Telnyx (a POST: mute, kick, create, delete) waits longer than a page read: giving
+# up on a change early leaves its outcome unknown, which is worse than a slower answer.
+TELNYX_ACTION_BUDGET_SECS = env_float("TELNYX_ACTION_BUDGET_SECS", 10.0, minimum=0.1, maximum=120)
+# Circuit breaker, shared by every process through the cache: this many timeouts, connection errors
+# or 5xx answers within the window open it; while open, calls fail at once for the cool-off.
+TELNYX_BREAKER_FAILURES = env_int("TELNYX_BREAKER_FAILURES", 5, minimum=1, maximum=1000)
+TELNYX_BREAKER_WINDOW_SECS = env_float("TELNYX_BREAKER_WINDOW_SECS", 30.0, minimum=1, maximum=3600)
+TELNYX_BREAKER_COOLOFF_SECS = env_float("TELNYX_BREAKER_COOLOFF_SECS", 15.0, minimum=0.1, maximum=3600)
+# Bulkhead: at most this many of a process's web requests wait on Telnyx at once (gunicorn runs 8
+# threads each); beyond it a page answers from its last data at once instead of queueing.
+TELNYX_BULKHEAD_SIZE = env_int("TELNYX_BULKHEAD_SIZE", 4, minimum=1, maximum=256)
 
 # How often the live session's participant table and the overview's live rooms refresh.
 LIVE_SESSION_POLL_SECS = env_float("LIVE_SESSION_POLL_SECS", 3.0, minimum=0.2, maximum=60)

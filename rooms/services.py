@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.services import audited
+from dashboard.concurrently import call_concurrently
 from dashboard.errors import NotFound, Unavailable, telnyx_call
 from dashboard.telnyx import (
     PageMeta,
@@ -181,25 +182,37 @@ def _remember_name(room: Room) -> None:
 
 
 def get_room_detail(*, room_id: str, sessions_page: int = 1, page_size: int = 10) -> RoomDetail:
-    """A room with its live session (participants included) and one page of its past sessions."""
-    room = get_room(room_id=room_id)
-    live = None
-    if room.active_session_id:
+    """A room with its live session (participants included) and one page of its past sessions.
+
+    The past sessions are asked for while the room and its live session are loaded (the live
+    session needs the room's answer first), so the page waits for two calls, not three.
+    """
+
+    def room_and_live() -> tuple[Room, SessionDetail | None]:
+        room = get_room(room_id=room_id)
+        if not room.active_session_id:
+            return room, None
         try:
-            live = get_session(session_id=room.active_session_id, room=room)
+            return room, get_session(session_id=room.active_session_id, room=room)
         except NotFound:  # it ended between the two calls
-            live = None
-    with telnyx_call("list the room's sessions"):
-        page = get_client().list_room_sessions(room_id, page=max(sessions_page, 1), page_size=page_size)
-    return RoomDetail(room=room, live=live, sessions=Listing(items=page.items, meta=page.meta))
+            return room, None
+
+    def past_sessions() -> Listing:
+        with telnyx_call("list the room's sessions"):
+            page = get_client().list_room_sessions(room_id, page=max(sessions_page, 1), page_size=page_size)
+        return Listing(items=page.items, meta=page.meta)
+
+    (room, live), sessions = call_concurrently(room_and_live, past_sessions)
+    return RoomDetail(room=room, live=live, sessions=sessions)
 
 
 def get_room_media(*, room_id: str, page_size: int = 10) -> RoomMedia:
-    """The room's newest recordings and compositions, as Telnyx lists them."""
-    return RoomMedia(
-        recordings=list_room_recordings(room_id=room_id, page_size=page_size),
-        compositions=list_room_compositions(room_id=room_id, page_size=page_size),
+    """The room's newest recordings and compositions, as Telnyx lists them (asked for at once)."""
+    recordings, compositions = call_concurrently(
+        lambda: list_room_recordings(room_id=room_id, page_size=page_size),
+        lambda: list_room_compositions(room_id=room_id, page_size=page_size),
     )
+    return RoomMedia(recordings=recordings, compositions=compositions)
 
 
 def list_room_recordings(*, room_id: str, page_size: int = 10) -> Listing:

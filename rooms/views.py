@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dashboard.concurrently import call_concurrently
 from dashboard.csv_export import csv_response
 from dashboard.errors import NotFound, UserError, add_to_form
 from dashboard.last_known import Snapshot, last_known
@@ -149,11 +150,13 @@ def room_detail(request: HtmxRequest, room_id: str) -> HttpResponse:
 def _render_room_detail(request: HtmxRequest, room_id: str, **extra: Any) -> HttpResponse:
     sessions_page = page_number(request, "sessions_page")
     try:
-        snapshot = last_known(services.get_room_detail, room_id=room_id, sessions_page=sessions_page)
+        snapshot, media = call_concurrently(
+            lambda: last_known(services.get_room_detail, room_id=room_id, sessions_page=sessions_page),
+            lambda: last_known(services.get_room_media, room_id=room_id),
+        )
     except NotFound:
         raise Http404("No such room.") from None
     detail = snapshot.value
-    media = last_known(services.get_room_media, room_id=room_id)
     context = {
         "room_id": room_id,
         "snapshot": snapshot,

@@ -2,6 +2,11 @@
 
 Use ``get_client()`` for the process-wide client built from settings, or construct ``TelnyxClient``
 directly (tests, scripts). Records, errors and the retry rules are documented in their modules.
+
+On the request path the client is held to a budget, a breaker and a bulkhead (``deadline``,
+``breaker``, ``bulkhead``): a page waits at most ``TELNYX_PAGE_BUDGET_SECS`` for all its calls,
+fails at once while Telnyx is known to be down, and never lets more than ``TELNYX_BULKHEAD_SIZE``
+of a process's requests wait on Telnyx. Background work keeps the client's long per-call limits.
 """
 
 from dashboard.telnyx.client import DEFAULT_BASE_URL, MAX_PAGE_SIZE, UNSET, TelnyxClient
@@ -10,6 +15,8 @@ from dashboard.telnyx.downloads import DownloadStream
 from dashboard.telnyx.errors import (
     AuthenticationError,
     BadRequestError,
+    BulkheadFullError,
+    CircuitOpenError,
     DownloadGoneError,
     DownloadUnavailableError,
     NotFoundError,
@@ -40,6 +47,8 @@ __all__ = [
     "UNSET",
     "AuthenticationError",
     "BadRequestError",
+    "BulkheadFullError",
+    "CircuitOpenError",
     "ClientToken",
     "DownloadGoneError",
     "DownloadStream",

@@ -4,6 +4,10 @@ One pooled ``httpx.Client`` (keep-alive, explicit connect/read timeouts, a produ
 serves every call. Vendor quirks stay in here: the ``{"data": ...}`` envelope, deepObject filters and
 paging, the error bodies, retries (see ``dashboard.telnyx.retrying``) and expiring download links.
 
+API calls honour the budget of the work they serve (``dashboard.telnyx.deadline``): inside
+``deadline(seconds)`` each attempt's timeouts are capped by the time left and running out raises
+``TelnyxTimeout``; without one, the client's own timeouts and retries apply.
+
 Every public method takes keyword arguments (ids may be positional) and returns typed records from
 ``dashboard.telnyx.records`` or raises an error from ``dashboard.telnyx.errors``. The API key is sent
 only as ``Authorization: Bearer`` to the API origin; it is never logged, never part of an error, and
@@ -17,12 +21,16 @@ import math
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
 
 from dashboard.telnyx import filters as F
+from dashboard.telnyx.breaker import CircuitBreaker
+from dashboard.telnyx.bulkhead import Bulkhead
+from dashboard.telnyx.deadline import Budget, current_budget
 from dashboard.telnyx.downloads import DownloadStream
 from dashboard.telnyx.errors import (
     AuthenticationError,
@@ -136,6 +144,9 @@ class TelnyxClient:
     ``max_retries`` is the number of retries after the first attempt; ``retry_max_wait`` caps each
     wait, whether it came from ``Retry-After`` or from the backoff. See ``dashboard.telnyx.retrying``
     for which calls are retried on what (creates are not retried once Telnyx may have acted).
+    With a ``breaker`` (``dashboard.telnyx.breaker``) API calls are refused at once while it is open;
+    with a ``bulkhead`` (``dashboard.telnyx.bulkhead``) calls made under a request's budget are
+    refused at once when too many requests of this process are already waiting on Telnyx.
     """
 
     def __init__(
@@ -150,6 +161,8 @@ class TelnyxClient:
         initial_backoff: float = 0.5,
         user_agent: str | None = None,
         max_connections: int = 20,
+        breaker: CircuitBreaker | None = None,
+        bulkhead: Bulkhead | None = None,
     ) -> None:
         self._api_key = api_key or ""
         self._auth = _BearerAuth(self._api_key)
@@ -180,6 +193,10 @@ class TelnyxClient:
             follow_redirects=False,
         )
         self._closed = threading.Event()
+        #: Shared with every process through the cache; None (tests, scripts) means no breaker.
+        self.breaker = breaker
+        #: Caps this process's requests waiting on Telnyx; applies only to calls under a budget.
+        self.bulkhead = bulkhead
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -952,22 +969,68 @@ class TelnyxClient:
         what = f"{method} {template}"
 
         def attempt(number: int) -> httpx.Response:
+            timeout, binding = self._attempt_timeout()
+            breaker = self.breaker
+            watched = breaker.before_call() if breaker is not None else False
             started = time.monotonic()
             try:
-                response = self._http.request(method, url, params=params, json=json, auth=self._auth)
+                response = self._http.request(
+                    method, url, params=params, json=json, auth=self._auth, timeout=timeout
+                )
             except httpx.TransportError as exc:
-                raise self._transport_error(exc, what, number, started) from None
+                if breaker is not None:
+                    breaker.record_failure()
+                error = self._transport_error(exc, what, number, started)
+                if binding is not None and isinstance(error, TelnyxTimeout):
+                    error = self._budget_timeout(binding, request_sent=error.request_sent)
+                raise error from None
+            if breaker is not None and response.status_code >= 500:
+                breaker.record_failure()
+            elif breaker is not None and watched:
+                breaker.record_success()  # any other answer, 4xx included: Telnyx is there
             self._log(what, response.status_code, number, started)
             if response.status_code >= 400:
                 raise self._error_from_response(response, resource)
             return response
 
-        try:
-            return self._retry.call(attempt, idempotent=idempotent, what=what)
-        except (TelnyxTimeout, TelnyxConnectionError, ServerError) as exc:
-            if idempotent or not getattr(exc, "request_sent", True):
-                raise
-            raise self._not_retried(exc, resource) from None
+        with self._bulkhead_slot():
+            try:
+                return self._retry.call(attempt, idempotent=idempotent, what=what)
+            except (TelnyxTimeout, TelnyxConnectionError, ServerError) as exc:
+                if idempotent or not getattr(exc, "request_sent", True):
+                    raise
+                raise self._not_retried(exc, resource) from None
+
+    def _bulkhead_slot(self) -> AbstractContextManager[None]:
+        """The request's bulkhead slot for one call (``BulkheadFullError`` when none is free);
+        work without a budget (tasks) is not limited."""
+        budget = current_budget()
+        if self.bulkhead is None or budget is None:
+            return nullcontext()
+        return self.bulkhead.slot(budget)
+
+    def _attempt_timeout(self) -> tuple[httpx.Timeout | Any, Budget | None]:
+        """Timeouts for the next attempt, and the budget when it (not the client) sets them.
+
+        Raises ``TelnyxTimeout`` when the budget is already spent: no attempt starts past it.
+        """
+        budget = current_budget()
+        if budget is None:
+            return httpx.USE_CLIENT_DEFAULT, None
+        left = budget.remaining()
+        if left < 0.01:
+            raise self._budget_timeout(budget, request_sent=False)
+        timeout = httpx.Timeout(
+            connect=min(self.connect_timeout, left),
+            read=min(self.read_timeout, left),
+            write=min(self.read_timeout, left),
+            pool=min(self.connect_timeout, left),
+        )
+        return timeout, budget if left < max(self.connect_timeout, self.read_timeout) else None
+
+    @staticmethod
+    def _budget_timeout(budget: Budget, *, request_sent: bool) -> TelnyxTimeout:
+        return TelnyxTimeout(f"Telnyx did not answer within {budget.describe()}.", request_sent=request_sent)
 
     def _log(self, what: str, status: int, attempt: int, started: float) -> None:
         level = logging.DEBUG if status < 400 else logging.INFO

@@ -2,7 +2,12 @@
 
 This is the only place the Telnyx package touches Django, and only when called. Settings (read with
 defaults, so a project without them still starts): ``TELNYX_API_KEY``, ``TELNYX_API_BASE_URL``,
-``TELNYX_CONNECT_TIMEOUT``, ``TELNYX_READ_TIMEOUT``, ``TELNYX_MAX_RETRIES``, ``TELNYX_RETRY_MAX_WAIT``.
+``TELNYX_CONNECT_TIMEOUT``, ``TELNYX_READ_TIMEOUT``, ``TELNYX_MAX_RETRIES``, ``TELNYX_RETRY_MAX_WAIT``,
+``TELNYX_BREAKER_FAILURES``, ``TELNYX_BREAKER_WINDOW_SECS``, ``TELNYX_BREAKER_COOLOFF_SECS``,
+``TELNYX_BULKHEAD_SIZE``.
+
+The client's circuit breaker keeps its state in Django's default cache (Redis in production), so
+every process of the dashboard sees it open and close together.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 import threading
 from typing import NamedTuple
 
+from dashboard.telnyx.breaker import CircuitBreaker
+from dashboard.telnyx.bulkhead import Bulkhead
 from dashboard.telnyx.client import DEFAULT_BASE_URL, TelnyxClient
 
 __all__ = ["close_client", "get_client"]
@@ -22,6 +29,10 @@ class _ClientSettings(NamedTuple):
     read_timeout: float
     max_retries: int
     retry_max_wait: float
+    breaker_failures: int
+    breaker_window: float
+    breaker_cooloff: float
+    bulkhead_size: int
 
 
 _lock = threading.Lock()
@@ -38,6 +49,22 @@ def _read_settings() -> _ClientSettings:
         read_timeout=float(getattr(settings, "TELNYX_READ_TIMEOUT", 30.0)),
         max_retries=int(getattr(settings, "TELNYX_MAX_RETRIES", 3)),
         retry_max_wait=float(getattr(settings, "TELNYX_RETRY_MAX_WAIT", 30.0)),
+        breaker_failures=int(getattr(settings, "TELNYX_BREAKER_FAILURES", 5)),
+        breaker_window=float(getattr(settings, "TELNYX_BREAKER_WINDOW_SECS", 30.0)),
+        breaker_cooloff=float(getattr(settings, "TELNYX_BREAKER_COOLOFF_SECS", 15.0)),
+        bulkhead_size=int(getattr(settings, "TELNYX_BULKHEAD_SIZE", 4)),
+    )
+
+
+def _breaker(wanted: _ClientSettings) -> CircuitBreaker:
+    from django.core.cache import cache
+
+    return CircuitBreaker(
+        cache,
+        name=wanted.base_url,
+        failures=wanted.breaker_failures,
+        window=wanted.breaker_window,
+        cooloff=wanted.breaker_cooloff,
     )
 
 
@@ -61,6 +88,8 @@ def get_client() -> TelnyxClient:
             read_timeout=wanted.read_timeout,
             max_retries=wanted.max_retries,
             retry_max_wait=wanted.retry_max_wait,
+            breaker=_breaker(wanted),
+            bulkhead=Bulkhead(wanted.bulkhead_size),
         )
         _current = (wanted, client)
     if old is not None:

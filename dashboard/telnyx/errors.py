@@ -22,6 +22,10 @@ NotRetriedError            -/5xx   a create that may have reached Telnyx failed 
                                    outcome; deliberately not retried (``retryable`` is False)
 UnexpectedResponseError    2xx     an answer the client could not read
 DownloadUnavailableError   -       the record has no download link (yet)
+CircuitOpenError           -       not sent: Telnyx failed repeatedly and the breaker is open;
+                                   ``retry_after`` is the rest of the cool-off
+BulkheadFullError          -       not sent: too many of this process's requests are already
+                                   waiting on Telnyx (request path only)
 ========================== ======= ===========================================================
 """
 
@@ -33,6 +37,8 @@ from typing import Any
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
+    "BulkheadFullError",
+    "CircuitOpenError",
     "DownloadGoneError",
     "DownloadUnavailableError",
     "NotFoundError",
@@ -198,6 +204,26 @@ class NotRetriedError(TelnyxError):
     def __init__(self, message: str, *, reason: str = "unknown", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.reason = reason
+
+
+class CircuitOpenError(TelnyxError):
+    """The call was not sent: the circuit breaker is open (``dashboard.telnyx.breaker``).
+
+    ``retry_after`` is how long until the breaker lets a probe through; trying again then is safe.
+    """
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class BulkheadFullError(TelnyxError):
+    """The call was not sent: this process already has as many requests waiting on Telnyx as it
+    allows (``dashboard.telnyx.bulkhead``)."""
+
+    retryable = True
 
 
 class UnexpectedResponseError(TelnyxError):

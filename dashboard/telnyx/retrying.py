@@ -16,6 +16,11 @@ Which calls
     timeout, a connection that broke after sending, or a 5xx (a gateway 502/504 may come after the
     room was made): a duplicate room or composition is worse than an error. Those end in
     ``NotRetriedError``, whose message tells the user to look before trying again.
+
+Within a budget
+    Under ``dashboard.telnyx.deadline.deadline`` (a web request) no retry starts once the budget
+    would be spent by its wait: the policy gives up at once with the last error rather than sleep
+    into a page that must already answer. Outside a budget (tasks) only ``max_retries`` stops it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import TypeVar
 import tenacity
 from tenacity import RetryCallState
 
+from dashboard.telnyx.deadline import remaining
 from dashboard.telnyx.errors import (
     RateLimitedError,
     ServerError,
@@ -116,6 +122,18 @@ class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):
         return float(self.backoff(retry_state))
 
 
+#: A retry that would start with less than this left of the budget is not worth starting.
+MIN_USEFUL_ATTEMPT_SECS = 0.05
+
+
+def _budget_spent(retry_state: RetryCallState) -> bool:
+    """Stop when the coming backoff would leave the request's budget (if any) with no time to try."""
+    left = remaining()
+    if left is None:
+        return False
+    return left - (retry_state.upcoming_sleep or 0.0) < MIN_USEFUL_ATTEMPT_SECS
+
+
 class RetryPolicy:
     """Runs one call with tenacity according to the rules above."""
 
@@ -149,7 +167,7 @@ class RetryPolicy:
             )
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.max_retries + 1),
+            stop=tenacity.stop_any(tenacity.stop_after_attempt(self.max_retries + 1), _budget_spent),
             wait=_WaitRetryAfterOrBackoff(initial=self.initial_backoff, cap=self.max_wait),
             retry=tenacity.retry_if_exception(lambda exc: should_retry(exc, idempotent=idempotent)),
             before_sleep=before_sleep,
