@@ -126,12 +126,14 @@ class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):
 MIN_USEFUL_ATTEMPT_SECS = 0.05
 
 
-def _budget_spent(retry_state: RetryCallState) -> bool:
+class _BudgetSpent(tenacity.stop.stop_base):
     """Stop when the coming backoff would leave the request's budget (if any) with no time to try."""
-    left = remaining()
-    if left is None:
-        return False
-    return left - (retry_state.upcoming_sleep or 0.0) < MIN_USEFUL_ATTEMPT_SECS
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        left = remaining()
+        if left is None:
+            return False
+        return left - (retry_state.upcoming_sleep or 0.0) < MIN_USEFUL_ATTEMPT_SECS
 
 
 class RetryPolicy:
@@ -167,7 +169,7 @@ class RetryPolicy:
             )
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_any(tenacity.stop_after_attempt(self.max_retries + 1), _budget_spent),
+            stop=tenacity.stop_any(tenacity.stop_after_attempt(self.max_retries + 1), _BudgetSpent()),
             wait=_WaitRetryAfterOrBackoff(initial=self.initial_backoff, cap=self.max_wait),
             retry=tenacity.retry_if_exception(lambda exc: should_retry(exc, idempotent=idempotent)),
             before_sleep=before_sleep,
