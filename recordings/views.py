@@ -58,8 +58,12 @@ def recording_list(request: HtmxRequest) -> HttpResponse:
 def sync_now(request: HtmxRequest) -> HttpResponse:
     # Anyone who sees recordings may ask for an incremental sync; a full one walks every page.
     full = request.POST.get("full") == "1" and request.user.has_perm("dashboard.delete_recordings")
-    sync.queue_sync(full=full)
-    messages.info(request, "A sync was queued; the figures update when it has run.")
+    try:
+        asked = sync.request_sync(user=request.user, full=full)
+    except Refused as exc:
+        messages.warning(request, exc.message)
+    else:
+        messages.info(request, asked.message)
     return redirect("recordings:list")
 
 
