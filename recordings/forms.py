@@ -109,7 +109,7 @@ class BulkDeleteConfirmForm(forms.Form):
     preview_token = forms.CharField(widget=forms.HiddenInput, max_length=500)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         token = data.get("preview_token") or ""
         expected = deletion.previewed_count(token) if token else None
         if token and expected is None:

@@ -160,8 +160,9 @@ def bulk_delete(request: HtmxRequest) -> HttpResponse:
     if confirm is None:
         confirm = BulkDeleteConfirmForm(initial={"preview_token": preview.token})
     else:
-        confirm.data = confirm.data.copy()
-        confirm.data["preview_token"] = preview.token  # the set shown now is the one to confirm
+        data = request.POST.copy()
+        data["preview_token"] = preview.token  # the set shown now is the one to confirm
+        confirm.data = data
     context.update(preview=preview, confirm=confirm)
     return render(request, "recordings/bulk_delete.html", context)
 

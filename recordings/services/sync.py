@@ -179,7 +179,7 @@ class _Sync:
     # --- incremental ------------------------------------------------------------------------
 
     def incremental(self, since: date | None, watermark: datetime | None) -> None:
-        filters = {"date_started_at__gte": since} if since else {}
+        filters: dict[str, Any] = {"date_started_at__gte": since} if since else {}
         floor = watermark - WATERMARK_MARGIN if watermark and not since else None
         for page in self.pages(self.client.list_recordings, **filters):
             self.write(page.items)

@@ -148,11 +148,12 @@ class NameBook:
     def room_names(self, room_ids: set[str]) -> dict[str, str]:
         unknown = {r for r in room_ids if r and r not in self.rooms}
         if unknown:
-            self.rooms.update(
+            for room_id, name in (
                 Recording.objects.filter(room_id__in=unknown, room_name__isnull=False)
                 .values_list("room_id", "room_name")
                 .distinct()
-            )
+            ):
+                self.rooms[room_id] = name or ""
             unknown -= set(self.rooms)
         if unknown and len(unknown) > 3 and not self.all_rooms_read:
             self.all_rooms_read = True
