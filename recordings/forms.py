@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 
 from recordings import layouts
+from recordings.services import deletion
 from recordings.services.browse import RecordingFilters
 
 SORT_CHOICES = [
@@ -98,21 +99,24 @@ class RecordingFilterForm(forms.Form):
 
 
 class BulkDeleteConfirmForm(forms.Form):
+    """The typed count, and the token naming the exact set the preview showed (hidden)."""
+
     confirm_count = forms.IntegerField(
         min_value=0,
         label="Type the number of recordings to delete",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    preview_token = forms.CharField(widget=forms.HiddenInput, max_length=500)
 
-    def __init__(self, *args: Any, expected: int | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.expected = expected
-
-    def clean_confirm_count(self) -> int:
-        value: int = self.cleaned_data["confirm_count"]
-        if self.expected is not None and value != self.expected:
-            raise forms.ValidationError(f"Type {self.expected} to confirm, exactly the number shown.")
-        return value
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        token = data.get("preview_token") or ""
+        expected = deletion.previewed_count(token) if token else None
+        if token and expected is None:
+            self.add_error(None, "This preview is too old or not valid; preview again before deleting.")
+        elif expected is not None and data.get("confirm_count") not in (None, expected):
+            self.add_error("confirm_count", f"Type {expected} to confirm, exactly the number shown.")
+        return data
 
 
 # --- compositions -------------------------------------------------------------------------------

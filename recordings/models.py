@@ -146,6 +146,8 @@ class SyncRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
+        # Its worker died (killed, lost) while it held the sync lease; the next run closed it.
+        ABANDONED = "abandoned", "Abandoned"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
@@ -159,7 +161,20 @@ class SyncRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     gone = models.PositiveIntegerField(default=0)
     compositions_seen = models.PositiveIntegerField(default=0)
+    # Rows inserted or updated (a sync that found nothing changed writes none).
+    rows_written = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # A full walk, resumable: every run of one walk shares ``walk_id``; ``cursor_page`` is the last
+    # page completed; the page ids seen are in ``SyncWalkPage``.
+    walk_id = models.CharField(max_length=32, blank=True, db_index=True)
+    cursor_page = models.PositiveIntegerField(default=0)
+    resumed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The newest ``created_at`` listed: an incremental sync lists down to it and stops.
+    high_water = models.DateTimeField(null=True, blank=True)
+    # Who holds (held) the lease while this ran: a uuid per run.
+    holder = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -173,3 +188,29 @@ class SyncRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class SyncLease(models.Model):
+    """The one lock of the recordings sync: held by ``holder`` until ``expires_at``, renewed while
+    the holder works (every page), so a killed holder frees it within the lease time."""
+
+    name = models.CharField(max_length=40, unique=True)
+    holder = models.CharField(max_length=32, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} lease held by {self.holder or 'nobody'} until {self.expires_at}"
+
+
+class SyncWalkPage(models.Model):
+    """The recording ids one page of a full walk listed; what lets a resumed walk know what it saw."""
+
+    walk_id = models.CharField(max_length=32)
+    number = models.PositiveIntegerField()
+    ids = models.TextField()  # space-separated Telnyx ids
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["walk_id", "number"], name="walk_page_unique")]
+
+    def __str__(self) -> str:
+        return f"walk {self.walk_id} page {self.number}"

@@ -58,8 +58,12 @@ def recording_list(request: HtmxRequest) -> HttpResponse:
 def sync_now(request: HtmxRequest) -> HttpResponse:
     # Anyone who sees recordings may ask for an incremental sync; a full one walks every page.
     full = request.POST.get("full") == "1" and request.user.has_perm("dashboard.delete_recordings")
-    sync.queue_sync(full=full)
-    messages.info(request, "A sync was queued; the figures update when it has run.")
+    try:
+        asked = sync.request_sync(user=request.user, full=full)
+    except Refused as exc:
+        messages.warning(request, exc.message)
+    else:
+        messages.info(request, asked.message)
     return redirect("recordings:list")
 
 
@@ -127,32 +131,39 @@ def recording_delete(request: HtmxRequest, recording_id: str) -> HttpResponse:
 
 @permission_required("delete_recordings")
 def bulk_delete(request: HtmxRequest) -> HttpResponse:
-    """GET: preview (count and sample from Telnyx) for the filters; POST: delete once the count is typed."""
+    """GET: preview (every matching id, from Telnyx) for the filters; POST: delete exactly the
+    previewed set once the count is typed, or refuse (409) and show the new preview if it changed."""
     posted = request.method == "POST"
     form = RecordingFilterForm(request.POST if posted else request.GET, rooms=browse.known_rooms())
     filters = form.to_filters()
     context: dict[str, Any] = {"form": form, "filters": filters, "query": urlencode(_filter_params(form))}
     if not form.is_valid() or (not posted and not request.GET):
         return render(request, "recordings/bulk_delete.html", context)
-    confirm: BulkDeleteConfirmForm | None = None
+    confirm = BulkDeleteConfirmForm(request.POST) if posted else None
     try:
-        preview = deletion.preview_bulk_delete(filters=filters)
-        confirm = BulkDeleteConfirmForm(request.POST if posted else None, expected=preview.count)
-        context.update(preview=preview, confirm=confirm)
-        if posted and confirm.is_valid():
+        if confirm is not None and confirm.is_valid():
             context["result"] = deletion.bulk_delete_recordings(
-                user=request.user, filters=filters, confirmed_count=confirm.cleaned_data["confirm_count"]
+                user=request.user, filters=filters, preview_token=confirm.cleaned_data["preview_token"]
             )
-            context["preview"] = None
+            return render(request, "recordings/bulk_delete.html", context)
+        preview = deletion.preview_bulk_delete(filters=filters)
+    except deletion.PreviewChanged as exc:
+        fresh = BulkDeleteConfirmForm(initial={"preview_token": exc.preview.token})
+        context.update(preview=exc.preview, confirm=fresh, refused=exc.message)
+        return render(request, "recordings/bulk_delete.html", context, status=409)
     except Refused as exc:
-        # Refused before the preview: the filters (400); after it: the count changed since (409).
-        if exc.field_errors:
-            add_to_form(confirm if confirm is not None else form, exc)
         context["refused"] = exc.message
-        return render(request, "recordings/bulk_delete.html", context, status=409 if confirm else 400)
+        return render(request, "recordings/bulk_delete.html", context, status=400)
     except UserError as exc:
         context["telnyx_error"] = exc.message
         return render(request, "recordings/bulk_delete.html", context, status=502)
+    if confirm is None:
+        confirm = BulkDeleteConfirmForm(initial={"preview_token": preview.token})
+    else:
+        data = request.POST.copy()
+        data["preview_token"] = preview.token  # the set shown now is the one to confirm
+        confirm.data = data
+    context.update(preview=preview, confirm=confirm)
     return render(request, "recordings/bulk_delete.html", context)
 
 

@@ -22,7 +22,7 @@ from dashboard.celery import enqueue
 from dashboard.errors import NotFound, Refused, UserError, telnyx_call
 from dashboard.telnyx import get_client
 from recordings.models import Composition, Recording
-from recordings.services.sync import upsert_compositions, upsert_recordings
+from recordings.services.sync_rows import upsert_compositions, upsert_recordings
 
 logger = logging.getLogger(__name__)
 

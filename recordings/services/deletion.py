@@ -1,22 +1,25 @@
-"""Deleting recordings and compositions in Telnyx: one at a time, or recordings in bulk by filter.
+"""Deleting recordings and compositions in Telnyx: one at a time, or the previewed set of recordings.
 
 Every deletion is audited; the local rows are kept and marked gone upstream, never dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from django.core import signing
 from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.services import audited
 from dashboard.errors import Refused, telnyx_call
-from dashboard.telnyx import NotFoundError, RoomRecording, get_client
+from dashboard.telnyx import MAX_PAGE_SIZE, NotFoundError, RoomRecording, get_client
 from recordings.models import Composition, Recording
-from recordings.services.browse import RecordingFilters, filter_recordings
+from recordings.services.browse import RecordingFilters
 from recordings.services.downloads import download_filename
 from recordings.services.sync import queue_sync
 
@@ -37,22 +40,78 @@ def delete_recording(*, user: Any, recording: Recording) -> None:
         outcome.message = f"Deleted {download_filename(recording)}."
 
 
+BULK_DELETE_MAX = 500
+BULK_DELETE_THREADS = 8
+PREVIEW_SALT = "recordings.bulk-delete.preview"
+PREVIEW_MAX_AGE_SECS = 3600
+
+
 @dataclass
 class BulkPreview:
+    """What a bulk delete would remove: every matching id, read from Telnyx, and a token naming
+    exactly that set (signed; the confirm carries it back)."""
+
     count: int
     sample: list[RoomRecording]
     api_filters: dict[str, Any]
+    ids: list[str]
+    token: str
+
+
+class PreviewChanged(Refused):
+    """The recordings matching the filters are no longer the set the user saw: nothing was deleted."""
+
+    def __init__(self, message: str, *, preview: BulkPreview) -> None:
+        super().__init__(message)
+        self.preview = preview
+
+
+def _set_digest(api_filters: dict[str, Any], ids: list[str]) -> str:
+    named = repr(sorted((k, str(v)) for k, v in api_filters.items())) + "|" + " ".join(sorted(ids))
+    return hashlib.sha256(named.encode()).hexdigest()
+
+
+def previewed_count(token: str) -> int | None:
+    """The count a preview token was made for, or None when the token is not one of ours (or too old)."""
+    try:
+        signed = signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE_SECS)
+    except signing.BadSignature:
+        return None
+    count = signed.get("n") if isinstance(signed, dict) else None
+    return count if isinstance(count, int) else None
 
 
 def preview_bulk_delete(*, filters: RecordingFilters, sample_size: int = 10) -> BulkPreview:
-    """How many recordings Telnyx holds for these filters, and a sample: asked of Telnyx itself
-    (one call), so the count is exactly what ``DELETE /room_recordings`` will remove."""
+    """Every recording Telnyx holds for these filters (asked of Telnyx itself, at most
+    ``BULK_DELETE_MAX``), a sample to show, and the token that names exactly this set."""
     if filters.is_empty:
         raise Refused("Choose at least one filter: deleting every recording is not allowed here.")
     api_filters = filters.as_api_filters()
-    with telnyx_call("count the matching recordings"):
-        page = get_client().list_recordings(page=1, page_size=sample_size, **api_filters)
-    return BulkPreview(count=page.meta.total_results, sample=page.items, api_filters=api_filters)
+    client = get_client()
+    items: list[RoomRecording] = []
+    with telnyx_call("list the matching recordings"):
+        number = 1
+        while True:
+            page = client.list_recordings(page=number, page_size=MAX_PAGE_SIZE, **api_filters)
+            if page.meta.total_results > BULK_DELETE_MAX:
+                raise Refused(
+                    f"{page.meta.total_results:,} recordings match; at most {BULK_DELETE_MAX} can be "
+                    "deleted at once. Narrow the filters (a room, a session, a day) and delete in parts."
+                )
+            items += page.items
+            if not page.items or page.meta.page_number >= page.meta.total_pages:
+                break
+            number += 1
+    unique = {item.id: item for item in items}
+    ids = sorted(unique)
+    token = signing.dumps({"n": len(ids), "d": _set_digest(api_filters, ids)}, salt=PREVIEW_SALT)
+    return BulkPreview(
+        count=len(ids),
+        sample=list(unique.values())[:sample_size],
+        api_filters=api_filters,
+        ids=ids,
+        token=token,
+    )
 
 
 @dataclass
@@ -61,21 +120,36 @@ class BulkDeleteResult:
     marked: list[Recording]
 
 
-def bulk_delete_recordings(*, user: Any, filters: RecordingFilters, confirmed_count: int) -> BulkDeleteResult:
-    """Delete in Telnyx every recording matching the filters, once the user typed the count.
+def _delete_one(recording_id: str) -> None:
+    with suppress(NotFoundError):  # gone since the check: it was in the set, and it is gone
+        get_client().delete_recording(recording_id)
 
-    Refuses an empty filter and a count that no longer matches Telnyx (something changed since the
-    preview). Afterwards the matching local rows are marked gone upstream (what was removed) and an
-    incremental sync is queued.
+
+def bulk_delete_recordings(*, user: Any, filters: RecordingFilters, preview_token: str) -> BulkDeleteResult:
+    """Delete in Telnyx exactly the recordings the user previewed, by id, or nothing.
+
+    Telnyx is asked again for the matching set; if it is not the set the preview token names
+    (some vanished, some appeared), nothing is deleted and ``PreviewChanged`` carries the new
+    preview. Otherwise each id is deleted with ``DELETE /room_recordings/{id}`` (a few at a time):
+    a recording that appears meanwhile is never touched, as a filtered bulk delete would. The
+    deleted rows are marked gone upstream, the action audited, and a sync queued.
     """
-    preview = preview_bulk_delete(filters=filters, sample_size=1)
-    if preview.count != confirmed_count:
-        raise Refused(
-            f"Telnyx now holds {preview.count} matching recordings, not {confirmed_count}; "
-            "check the preview again before deleting.",
-            field_errors=[("confirm_count", f"The count is now {preview.count}.")],
+    try:
+        signed = signing.loads(preview_token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE_SECS)
+    except signing.BadSignature:
+        signed = {}
+    current = preview_bulk_delete(filters=filters)
+    if not isinstance(signed, dict) or signed.get("d") != _set_digest(current.api_filters, current.ids):
+        raise PreviewChanged(
+            f"The matching recordings changed since the preview (Telnyx now holds {current.count}); "
+            "nothing was deleted. Check the new preview before deleting.",
+            preview=current,
         )
-    target: dict[str, Any] = {"filters": {k: str(v) for k, v in preview.api_filters.items()}}
+    target: dict[str, Any] = {
+        "filters": {k: str(v) for k, v in current.api_filters.items()},
+        "recording_ids": current.ids,
+    }
+    deleted = 0
     with audited(
         user=user,
         action=AuditEntry.Action.RECORDINGS_BULK_DELETE,
@@ -83,11 +157,12 @@ def bulk_delete_recordings(*, user: Any, filters: RecordingFilters, confirmed_co
         session_id=filters.session_id,
         target=target,
     ) as outcome:
-        with telnyx_call("delete the recordings"):
-            deleted = get_client().delete_recordings(**preview.api_filters)
+        with telnyx_call("delete the recordings"), ThreadPoolExecutor(BULK_DELETE_THREADS) as pool:
+            for _ in pool.map(_delete_one, current.ids):
+                deleted += 1
         target["deleted"] = deleted
         outcome.message = f"Deleted {deleted} recording{'s' if deleted != 1 else ''} in Telnyx."
-    local = filter_recordings(filters)
+    local = Recording.objects.filter(telnyx_id__in=current.ids)
     marked = list(local.order_by("-started_at")[:200])
     local.update(gone_upstream=True, gone_upstream_at=timezone.now())
     queue_sync()

@@ -1,87 +1,74 @@
-"""Sync: bring the local recordings and compositions up to date with Telnyx.
+"""Sync: bring the local recordings and compositions up to date with Telnyx, exactly and cheaply.
 
-Upserts by Telnyx id (idempotent: a sync run twice, killed midway or run concurrently leaves the
-same rows), records each run as a ``SyncRun`` (what a page shows), and keeps two full syncs apart.
+Every run is a ``SyncRun`` (what a page shows) and holds the sync lease while it works
+(``sync_lease``): one sync at a time, and a killed one frees the lease within ``LEASE_SECS``; the
+next run closes it as *abandoned*. Rows are written only when they changed (``sync_rows``).
+
+Full sync (daily, or the first ever): walks every page of ``/room_recordings`` (250 a page),
+storing after each page the page number (``cursor_page``) and the ids it listed (``SyncWalkPage``),
+so a walk cut short — killed, or out of retry budget — is resumed from its last completed page by
+the next sync, full or incremental. Then it marks gone upstream what the walk did not see, but only
+after confirming each one: see ``_confirm_gone`` for why that is exact.
+
+Incremental sync: Telnyx lists recordings newest-created first, and a recording is created when
+its session ends, so what appeared since the last sync is at the top: it reads pages until one
+reaches below the last run's high-water mark (the newest ``created_at`` it listed, less
+``WATERMARK_MARGIN``), plus the recordings still processing (their status and link change). With
+nothing new that is one page of recordings, one of processing ones, and three of compositions.
+Should a page come back out of that order, it keeps walking (never stops early on a guess).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Max
 from django.utils import timezone
 
 from dashboard.celery import enqueue
 from dashboard.errors import Refused, UserError, telnyx_call
-from dashboard.telnyx import NotFoundError, RoomComposition, RoomRecording, TelnyxClient, get_client
-from recordings.models import Composition, Recording, SyncRun
+from dashboard.telnyx import NotFoundError, Page, TelnyxClient, get_client
+from recordings.models import Composition, Recording, SyncRun, SyncWalkPage
 from recordings.services import archive
+from recordings.services.sync_lease import (
+    RETRY_BUDGET_SECS,
+    Lease,
+    LeaseLost,
+    PacedCalls,
+    SyncAlreadyRunning,
+)
+from recordings.services.sync_rows import NameBook, UpsertCounts, upsert_compositions, upsert_recordings
+
+__all__ = [
+    "SyncAlreadyRunning",
+    "last_sync_run",
+    "queue_sync",
+    "request_sync",
+    "scheduled_sync",
+    "sync_lease",
+    "sync_recordings",
+    "upsert_compositions",
+    "upsert_recordings",
+]
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 250
-# Incremental syncs list recordings started on or after the day of the last good sync minus this:
-# a recording appears when its session ends, so sessions longer than this are caught by --full.
-LOOKBACK_DAYS = 2
-# At most this many recordings still `processing` (and older than the window) are re-fetched by id
-# per run; the rest wait for the next run.
-PROCESSING_RECHECKS_PER_RUN = 50
-FULL_SYNC_LOCK_KEY = "recordings:full-sync-lock"
-FULL_SYNC_LOCK_SECS = 3600
-UPSERT_BATCH = 1000
-
-RECORDING_API_FIELDS = (
-    "room_id",
-    "session_id",
-    "participant_id",
-    "type",
-    "status",
-    "codec",
-    "size_mb",
-    "duration_secs",
-    "download_url",
-    "started_at",
-    "ended_at",
-    "completed_at",
-    "created_at",
-    "updated_at",
-    "record_type",
-    "extra",
-)
-COMPOSITION_API_FIELDS = (
-    "room_id",
-    "session_id",
-    "user_id",
-    "status",
-    "format",
-    "resolution",
-    "size_mb",
-    "duration_secs",
-    "download_url",
-    "video_layout",
-    "webhook_event_url",
-    "webhook_event_failover_url",
-    "webhook_timeout_secs",
-    "started_at",
-    "ended_at",
-    "completed_at",
-    "created_at",
-    "updated_at",
-    "record_type",
-    "extra",
-)
-_BOOKKEEPING = ("last_seen_at", "last_synced_at", "gone_upstream", "gone_upstream_at")
-
-
-class SyncAlreadyRunning(Refused):
-    """A full sync was asked for while another one runs; this one is skipped."""
+# Recordings created this long before the last high-water mark are listed again: room for clocks
+# and for a recording that shows up in the list a little after the time it carries.
+WATERMARK_MARGIN = timedelta(minutes=10)
+GONE_BATCH = 500
+QUEUED_KEY = "recordings:sync-queued"
+QUEUED_SECS = 600
+REQUEST_KEY = "recordings:sync-request:{user}"
+REQUEST_EVERY_SECS = 60
 
 
 def last_sync_run() -> SyncRun | None:
@@ -89,312 +76,339 @@ def last_sync_run() -> SyncRun | None:
     return SyncRun.objects.exclude(outcome=SyncRun.Outcome.SKIPPED).order_by("-started_at", "-id").first()
 
 
-def _recording_values(item: RoomRecording) -> dict[str, Any]:
-    values = {name: getattr(item, name) for name in RECORDING_API_FIELDS}
-    for name, value in list(values.items()):
-        if value is None and name not in ("size_mb", "duration_secs") and not name.endswith("_at"):
-            values[name] = "" if name != "extra" else {}
-    return values
+class _Sync:
+    """One run: its record, its paced calls, its name book."""
 
-
-def _composition_values(item: RoomComposition) -> dict[str, Any]:
-    values = {name: getattr(item, name) for name in COMPOSITION_API_FIELDS}
-    for name, value in list(values.items()):
-        if value is None and name in (
-            "room_id",
-            "session_id",
-            "user_id",
-            "status",
-            "format",
-            "resolution",
-            "download_url",
-            "webhook_event_url",
-            "webhook_event_failover_url",
-            "record_type",
-        ):
-            values[name] = ""
-        if name == "extra" and value is None:
-            values[name] = {}
-    return values
-
-
-@dataclass
-class UpsertCounts:
-    created: int = 0
-    updated: int = 0
-    ids: list[str] = field(default_factory=list)
-
-
-def upsert_recordings(items: Sequence[RoomRecording], *, now: datetime | None = None) -> UpsertCounts:
-    """Insert or update recordings by Telnyx id in one statement per batch.
-
-    ``first_seen_at`` and resolved names are kept; every API field, ``last_seen_at`` and
-    ``last_synced_at`` are overwritten and ``gone_upstream`` cleared (Telnyx listed it again). Rows
-    are written in id order so two concurrent upserts lock rows in the same order (no deadlock).
-    """
-    now = now or timezone.now()
-    unique = {item.id: item for item in items}
-    ids = sorted(unique)
-    counts = UpsertCounts(ids=ids)
-    for start in range(0, len(ids), UPSERT_BATCH):
-        chunk = ids[start : start + UPSERT_BATCH]
-        existing = set(Recording.objects.filter(telnyx_id__in=chunk).values_list("telnyx_id", flat=True))
-        rows = [
-            Recording(
-                telnyx_id=telnyx_id,
-                first_seen_at=now,
-                last_seen_at=now,
-                last_synced_at=now,
-                gone_upstream=False,
-                gone_upstream_at=None,
-                **_recording_values(unique[telnyx_id]),
-            )
-            for telnyx_id in chunk
-        ]
-        Recording.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["telnyx_id"],
-            update_fields=[*RECORDING_API_FIELDS, *_BOOKKEEPING],
-        )
-        counts.created += len(chunk) - len(existing)
-        counts.updated += len(existing)
-    return counts
-
-
-def upsert_compositions(items: Sequence[RoomComposition], *, now: datetime | None = None) -> UpsertCounts:
-    """Like ``upsert_recordings``; the dashboard's polling state is left alone."""
-    now = now or timezone.now()
-    unique = {item.id: item for item in items}
-    ids = sorted(unique)
-    counts = UpsertCounts(ids=ids)
-    if not ids:
-        return counts
-    existing = set(Composition.objects.filter(telnyx_id__in=ids).values_list("telnyx_id", flat=True))
-    deadline = now + timedelta(seconds=settings.COMPOSITION_DEADLINE_SECS)
-    rows = []
-    for telnyx_id in ids:
-        values = _composition_values(unique[telnyx_id])
-        created = values.get("created_at") or now
-        rows.append(
-            Composition(
-                telnyx_id=telnyx_id,
-                first_seen_at=now,
-                last_seen_at=now,
-                last_synced_at=now,
-                poll_deadline_at=max(created + timedelta(seconds=settings.COMPOSITION_DEADLINE_SECS), now)
-                if values["status"] != Composition.Status.COMPLETED
-                else deadline,
-                **values,
-            )
-        )
-    Composition.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["telnyx_id"],
-        update_fields=[*COMPOSITION_API_FIELDS, *_BOOKKEEPING],
-    )
-    counts.created = len(ids) - len(existing)
-    counts.updated = len(existing)
-    return counts
-
-
-class _CountingClient:
-    """The calls a sync makes, counted for its ``SyncRun`` (each list page or get is one call)."""
-
-    def __init__(self, client: TelnyxClient) -> None:
+    def __init__(self, run: SyncRun, calls: PacedCalls, client: TelnyxClient) -> None:
+        self.run = run
+        self.call = calls
         self.client = client
-        self.calls = 0
+        self.names = NameBook(client, calls)
+        self.now = timezone.now()
 
-    def pages(self, lister: Callable[..., Any], **filters: Any) -> Iterator[list[Any]]:
-        number = 1
+    def pages(
+        self, lister: Callable[..., Page[Any]], *, first: int = 1, **filters: Any
+    ) -> Iterator[Page[Any]]:
+        number = first
         while True:
-            self.calls += 1
-            page = lister(page=number, page_size=PAGE_SIZE, **filters)
-            yield page.items
+            page = self.call(lister, page=number, page_size=PAGE_SIZE, **filters)
+            yield page
             if not page.items or page.meta.page_number >= page.meta.total_pages:
                 return
-            number = page.meta.page_number + 1
+            number += 1
 
-    def call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        self.calls += 1
-        return method(*args, **kwargs)
+    def write(self, items: list[Any]) -> UpsertCounts:
+        counts = upsert_recordings(items, now=self.now, names=self.names)
+        self.run.seen += len(items)
+        self.run.created += counts.created
+        self.run.updated += counts.updated
+        self.run.rows_written += counts.written
+        newest = max((i.created_at for i in items if i.created_at), default=None)
+        if newest and (self.run.high_water is None or newest > self.run.high_water):
+            self.run.high_water = newest
+        return counts
+
+    def mark_gone(self, model: type[Recording] | type[Composition], ids: list[str]) -> int:
+        gone = 0
+        for start in range(0, len(ids), GONE_BATCH):
+            chunk = ids[start : start + GONE_BATCH]
+            gone += model.objects.filter(telnyx_id__in=chunk, gone_upstream=False).update(
+                gone_upstream=True, gone_upstream_at=timezone.now()
+            )
+        self.run.rows_written += gone
+        return gone
+
+    # --- full walk --------------------------------------------------------------------------
+
+    def full_walk(self) -> None:
+        run = self.run
+        for page in self.pages(self.client.list_recordings, first=run.cursor_page + 1):
+            self.write(page.items)
+            SyncWalkPage.objects.update_or_create(
+                walk_id=run.walk_id,
+                number=page.meta.page_number,
+                defaults={"ids": " ".join(item.id for item in page.items)},
+            )
+            run.cursor_page = page.meta.page_number
+            run.save(
+                update_fields=["cursor_page", "seen", "created", "updated", "rows_written", "high_water"]
+            )
+        seen: set[str] = set()
+        for ids in SyncWalkPage.objects.filter(walk_id=run.walk_id).values_list("ids", flat=True):
+            seen.update(ids.split())
+        local = Recording.objects.filter(gone_upstream=False).values_list("telnyx_id", "session_id")
+        candidates = [(telnyx_id, session) for telnyx_id, session in local if telnyx_id not in seen]
+        run.gone += self._confirm_gone(candidates)
+        SyncWalkPage.objects.filter(walk_id=run.walk_id).delete()
+        self.compositions(full=True)
+
+    def _confirm_gone(self, candidates: list[tuple[str, str]]) -> int:
+        """Mark gone the candidates Telnyx confirms it no longer holds; refresh the others.
+
+        A walk by page number over a list that shrinks under it skips records (each delete moves
+        the rest up one place), so "not seen by the walk" only makes a record a *candidate*. It is
+        marked gone only on Telnyx's own word about that record now: absent from one complete,
+        single-page listing of its session (one response is one snapshot, and a session's
+        recordings fit in a page), or a 404 for its id. Nothing that still exists can be in
+        either answer's "absent" set, so nothing that still exists is marked gone. The cost is
+        one call per session among the candidates (one per id for the few with no session).
+        """
+        by_session: dict[str, list[str]] = {}
+        for telnyx_id, session_id in candidates:
+            by_session.setdefault(session_id, []).append(telnyx_id)
+        gone: list[str] = []
+        for session_id, ids in by_session.items():
+            unsettled = ids
+            if session_id:
+                page = self.call(
+                    self.client.list_recordings, page=1, page_size=PAGE_SIZE, session_id=session_id
+                )
+                if page.meta.total_pages <= 1 and len(page.items) == page.meta.total_results:
+                    listed = {item.id for item in page.items}
+                    wanted = set(ids)
+                    self.write([item for item in page.items if item.id in wanted])
+                    gone += [telnyx_id for telnyx_id in ids if telnyx_id not in listed]
+                    unsettled = []
+            for telnyx_id in unsettled:
+                try:
+                    self.write([self.call(self.client.get_recording, telnyx_id)])
+                except NotFoundError:
+                    gone.append(telnyx_id)
+        return self.mark_gone(Recording, gone)
+
+    # --- incremental ------------------------------------------------------------------------
+
+    def incremental(self, since: date | None, watermark: datetime | None) -> None:
+        filters: dict[str, Any] = {"date_started_at__gte": since} if since else {}
+        floor = watermark - WATERMARK_MARGIN if watermark and not since else None
+        for page in self.pages(self.client.list_recordings, **filters):
+            self.write(page.items)
+            if floor is not None and _newest_first(page.items) and page.items[-1].created_at < floor:
+                break
+        self.processing()
+        self.compositions(full=False, floor=floor)
+
+    def processing(self) -> None:
+        """Recordings still processing: list them (their status and link change), and fetch by id
+        the local ones no longer listed as processing (completed, or deleted: a 404)."""
+        listed: set[str] = set()
+        for page in self.pages(self.client.list_recordings, status=Recording.Status.PROCESSING):
+            self.write(page.items)
+            listed.update(item.id for item in page.items)
+        stale = Recording.objects.filter(gone_upstream=False, status=Recording.Status.PROCESSING).exclude(
+            telnyx_id__in=listed
+        )
+        for telnyx_id in stale.values_list("telnyx_id", flat=True):
+            try:
+                self.write([self.call(self.client.get_recording, telnyx_id)])
+            except NotFoundError:
+                self.run.gone += self.mark_gone(Recording, [telnyx_id])
+
+    def compositions(self, *, full: bool, floor: datetime | None = None) -> None:
+        seen: set[str] = set()
+        for page in self.pages(self.client.list_compositions):
+            counts = upsert_compositions(page.items, now=self.now)
+            self.run.rows_written += counts.written
+            self.run.compositions_seen += len(page.items)
+            seen.update(counts.ids)
+            if (
+                not full
+                and floor is not None
+                and _newest_first(page.items)
+                and page.items[-1].created_at < floor
+            ):
+                break
+        if not full:
+            for status in (Composition.Status.ENQUEUED, Composition.Status.PROCESSING):
+                for page in self.pages(self.client.list_compositions, status=status):
+                    self.run.rows_written += upsert_compositions(page.items, now=self.now).written
+            return
+        gone = []
+        for telnyx_id in (
+            Composition.objects.filter(gone_upstream=False)
+            .exclude(telnyx_id__in=seen)
+            .values_list("telnyx_id", flat=True)
+        ):
+            try:  # confirmed one by one, like recordings: the walk may have skipped it
+                self.run.rows_written += upsert_compositions(
+                    [self.call(self.client.get_composition, telnyx_id)], now=self.now
+                ).written
+            except NotFoundError:
+                gone.append(telnyx_id)
+        self.mark_gone(Composition, gone)
+
+
+def _newest_first(items: list[Any]) -> bool:
+    """Whether the page came newest-created first, as the early stop assumes."""
+    times = [item.created_at for item in items]
+    return bool(times) and None not in times and all(a >= b for a, b in zip(times, times[1:], strict=False))
+
+
+def _close_abandoned(holder: str) -> None:
+    """Runs still marked running when this one took the lease had a holder that died (no live run
+    lets the lease lapse): say so."""
+    for run in SyncRun.objects.filter(outcome=SyncRun.Outcome.RUNNING).exclude(holder=holder):
+        run.outcome = SyncRun.Outcome.ABANDONED
+        run.finished_at = timezone.now()
+        where = f" after page {run.cursor_page}" if run.cursor_page else ""
+        run.error = f"Its worker stopped{where} without finishing (killed or lost); the next sync takes over."
+        run.save(update_fields=["outcome", "finished_at", "error"])
+
+
+def _unfinished_walk() -> SyncRun | None:
+    """The latest full walk if it did not finish (failed or abandoned midway)."""
+    latest = (
+        SyncRun.objects.filter(kind=SyncRun.Kind.FULL)
+        .exclude(walk_id="")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    if latest is None or latest.outcome in (SyncRun.Outcome.SUCCEEDED, SyncRun.Outcome.RUNNING):
+        return None
+    return latest
+
+
+def _watermark() -> datetime | None:
+    last = (
+        SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCEEDED, high_water__isnull=False)
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    if last is not None:
+        return last.high_water
+    newest: datetime | None = Recording.objects.aggregate(newest=Max("created_at"))["newest"]
+    return newest
 
 
 @contextmanager
-def full_sync_lock() -> Iterator[None]:
-    """Keep two full syncs apart across processes and machines (the shared cache).
-
-    ``cache.add`` is atomic on Redis and good enough on the file cache; the timeout frees the lock
-    if the holder was killed.
-    """
-    token = uuid.uuid4().hex
-    if not cache.add(FULL_SYNC_LOCK_KEY, token, timeout=FULL_SYNC_LOCK_SECS):
-        raise SyncAlreadyRunning("A full sync is already running; this one was skipped.")
+def sync_lease() -> Iterator[Lease]:
+    """Hold the sync lease for the block, or raise ``SyncAlreadyRunning``."""
+    lease = Lease()
+    if not lease.acquire():
+        raise SyncAlreadyRunning("A sync is already running; this one was skipped.")
     try:
-        yield
+        yield lease
     finally:
-        if cache.get(FULL_SYNC_LOCK_KEY) == token:
-            cache.delete(FULL_SYNC_LOCK_KEY)
-
-
-def _incremental_since() -> date | None:
-    """The day incremental listing starts from, or None when no full walk has succeeded yet."""
-    last_good = SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCEEDED).order_by("-started_at").first()
-    if last_good is None:
-        return None
-    if not SyncRun.objects.filter(outcome=SyncRun.Outcome.SUCCEEDED, kind=SyncRun.Kind.FULL).exists():
-        return None
-    return (last_good.started_at.astimezone(UTC) - timedelta(days=LOOKBACK_DAYS)).date()
+        lease.release()
 
 
 def sync_recordings(
-    *, full: bool = False, since: date | None = None, client: TelnyxClient | None = None
+    *,
+    full: bool = False,
+    since: date | None = None,
+    client: TelnyxClient | None = None,
+    retry_budget_secs: float = RETRY_BUDGET_SECS,
 ) -> SyncRun:
     """Bring the local recordings and compositions up to date with Telnyx; return the run's record.
 
-    Incremental (default): lists recordings started since a few days before the last good sync
-    (``filter[date_started_at][gte]``), re-checks older ones still ``processing``, and lists recent
-    compositions — a handful of calls when nothing changed. Recordings of that window no longer
-    listed are marked gone upstream. ``full`` (also the first sync ever) walks every page and marks
-    everything not listed as gone upstream; two full syncs never overlap (``SyncAlreadyRunning``).
-    ``since`` forces an incremental window. Telnyx errors are recorded on the run and re-raised as
-    ``dashboard.errors`` classes, so a task can retry the temporary ones; rows written before the
-    error stay (upserts are idempotent, the next run completes the work).
+    Incremental by default (see the module docstring); ``full`` walks everything; the first sync
+    ever is full, and any sync after a walk that did not finish resumes that walk from its last
+    completed page. ``since`` lists recordings started on or after that day instead of using the
+    high-water mark. Temporary Telnyx errors are retried for up to ``retry_budget_secs``; past it
+    the error is recorded on the run (with the page reached) and re-raised as a ``dashboard.errors``
+    class, so a task can retry. Another sync holding the lease: ``SyncAlreadyRunning`` (recorded
+    as a skipped run).
     """
-    if since is None and not full:
-        since = _incremental_since()
-        full = since is None
     kind = SyncRun.Kind.FULL if full else SyncRun.Kind.INCREMENTAL
-    if full:
-        try:
-            with full_sync_lock():
-                return _run_sync(kind=kind, since=None, client=client)
-        except SyncAlreadyRunning as exc:
-            SyncRun.objects.create(
-                kind=kind, outcome=SyncRun.Outcome.SKIPPED, finished_at=timezone.now(), error=exc.message
-            )
-            raise
-    return _run_sync(kind=kind, since=since, client=client)
+    try:
+        with sync_lease() as lease:
+            _close_abandoned(lease.holder)
+            return _run_sync(lease, full=full, since=since, client=client, budget=retry_budget_secs)
+    except SyncAlreadyRunning as exc:
+        SyncRun.objects.create(
+            kind=kind, outcome=SyncRun.Outcome.SKIPPED, finished_at=timezone.now(), error=exc.message
+        )
+        raise
 
 
-def _run_sync(*, kind: str, since: date | None, client: TelnyxClient | None) -> SyncRun:
-    api = _CountingClient(client or get_client())
-    run = SyncRun.objects.create(kind=kind, since=since)
-    started = run.started_at
+def _run_sync(
+    lease: Lease, *, full: bool, since: date | None, client: TelnyxClient | None, budget: float
+) -> SyncRun:
+    unfinished = _unfinished_walk() if since is None else None
+    first_ever = not SyncRun.objects.filter(
+        kind=SyncRun.Kind.FULL, outcome=SyncRun.Outcome.SUCCEEDED
+    ).exists()
+    walk = full or unfinished is not None or (first_ever and since is None)
+    watermark = None if walk else _watermark()
+    run = SyncRun.objects.create(
+        kind=SyncRun.Kind.FULL if walk else SyncRun.Kind.INCREMENTAL,
+        since=since,
+        holder=lease.holder,
+        walk_id=(unfinished.walk_id if unfinished else uuid.uuid4().hex) if walk else "",
+        cursor_page=unfinished.cursor_page if unfinished else 0,
+        high_water=unfinished.high_water if unfinished else None,
+        resumed_from=unfinished,
+    )
+    calls = PacedCalls(lease, budget_secs=budget)
+    sync = _Sync(run, calls, client or get_client())
     try:
         with telnyx_call("sync the recordings"):
-            _walk(api, run, since=since, started=started)
+            if walk:
+                sync.full_walk()
+            else:
+                sync.incremental(since, watermark)
     except UserError as exc:
-        _finish(run, api, SyncRun.Outcome.FAILED, exc.message)
+        _finish(run, calls, SyncRun.Outcome.FAILED, exc.message)
         raise
+    except LeaseLost as exc:
+        _finish(run, calls, SyncRun.Outcome.FAILED, str(exc))
+        raise Refused(str(exc)) from None
     except Exception as exc:
-        _finish(run, api, SyncRun.Outcome.FAILED, f"The sync failed unexpectedly: {exc!r}")
+        _finish(run, calls, SyncRun.Outcome.FAILED, f"The sync failed unexpectedly: {exc!r}")
         raise
-    _finish(run, api, SyncRun.Outcome.SUCCEEDED, "")
+    if run.high_water is None and not walk:
+        run.high_water = watermark
+    _finish(run, calls, SyncRun.Outcome.SUCCEEDED, "")
     return run
 
 
-def _walk(api: _CountingClient, run: SyncRun, *, since: date | None, started: datetime) -> None:
-    """List what Telnyx holds (all of it, or the window from ``since``), upsert it, mark the rest gone."""
-    filters = {"date_started_at__gte": since} if since else {}
-    for items in api.pages(api.client.list_recordings, **filters):
-        counts = upsert_recordings(items)
-        run.seen += len(items)
-        run.created += counts.created
-        run.updated += counts.updated
-        _resolve_room_names(api, counts.ids)
-    gone = Recording.objects.filter(gone_upstream=False, last_seen_at__lt=started)
-    if since is not None:
-        gone = gone.filter(started_at__gte=datetime.combine(since, datetime.min.time(), tzinfo=UTC))
-        _recheck_processing(api, run, since)
-    run.gone += gone.update(gone_upstream=True, gone_upstream_at=timezone.now())
-
-    comp_filters = {"date_created_at__gte": since} if since else {}
-    for items in api.pages(api.client.list_compositions, **comp_filters):
-        upsert_compositions(items)
-        run.compositions_seen += len(items)
-    gone_comps = Composition.objects.filter(gone_upstream=False, last_seen_at__lt=started)
-    if since is not None:
-        gone_comps = gone_comps.filter(
-            created_at__gte=datetime.combine(since, datetime.min.time(), tzinfo=UTC)
-        )
-    gone_comps.update(gone_upstream=True, gone_upstream_at=timezone.now())
-
-
-def _finish(run: SyncRun, api: _CountingClient, outcome: str, error: str) -> None:
+def _finish(run: SyncRun, calls: PacedCalls, outcome: str, error: str) -> None:
     run.outcome = outcome
-    run.error = error
-    run.api_calls = api.calls
+    if outcome == SyncRun.Outcome.FAILED and run.kind == SyncRun.Kind.FULL:
+        error += f" The walk stopped after page {run.cursor_page}; the next sync resumes it from there."
+    run.error = error.strip()
+    run.api_calls = calls.calls
     run.finished_at = timezone.now()
     run.save()
 
 
-def _recheck_processing(api: _CountingClient, run: SyncRun, since: date) -> None:
-    """Fetch by id the recordings still processing that started before the listed window."""
-    cutoff = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
-    stale = list(
-        Recording.objects.filter(
-            gone_upstream=False, status=Recording.Status.PROCESSING, started_at__lt=cutoff
-        ).values_list("telnyx_id", flat=True)[:PROCESSING_RECHECKS_PER_RUN]
-    )
-    fresh = []
-    for telnyx_id in stale:
-        try:
-            fresh.append(api.call(api.client.get_recording, telnyx_id))
-        except NotFoundError:
-            run.gone += Recording.objects.filter(telnyx_id=telnyx_id, gone_upstream=False).update(
-                gone_upstream=True, gone_upstream_at=timezone.now()
-            )
-    if fresh:
-        counts = upsert_recordings(fresh)
-        run.updated += counts.updated
+@dataclass
+class SyncRequest:
+    queued: bool
+    message: str
 
 
-def _resolve_room_names(api: _CountingClient, recording_ids: Sequence[str]) -> None:
-    """Fill ``room_name`` of these recordings, asking Telnyx only about rooms never seen before."""
-    pending = set(
-        Recording.objects.filter(telnyx_id__in=recording_ids, room_name__isnull=True)
-        .exclude(room_id="")
-        .values_list("room_id", flat=True)
-    )
-    if not pending:
-        return
-    known = dict(
-        Recording.objects.filter(room_id__in=pending, room_name__isnull=False)
-        .values_list("room_id", "room_name")
-        .distinct()
-    )
-    unknown = pending - set(known)
-    if len(unknown) > 3:
-        for items in api.pages(api.client.list_rooms):
-            for room in items:
-                if room.id in unknown:
-                    known[room.id] = room.unique_name or ""
-    for room_id in unknown - set(known):
-        try:
-            room = api.call(api.client.get_room, room_id)
-            known[room_id] = room.unique_name or ""
-        except NotFoundError:
-            known[room_id] = ""  # deleted room: looked up, no name to show
-    for room_id, name in known.items():
-        Recording.objects.filter(room_id=room_id, room_name__isnull=True).update(room_name=name)
-
-
-def queue_sync(*, full: bool = False) -> None:
-    """Queue a sync (full, or incremental) for a worker; it runs once the transaction commits."""
+def queue_sync(*, full: bool = False) -> bool:
+    """Queue a sync for a worker (once the transaction commits) unless one is already queued."""
+    if not cache.add(QUEUED_KEY, "full" if full else "incremental", timeout=QUEUED_SECS):
+        return False
     enqueue("recordings.tasks.sync_recordings_task", full=full)
+    return True
+
+
+def request_sync(*, user: Any, full: bool = False) -> SyncRequest:
+    """A person's "Sync now": at most one per user per ``REQUEST_EVERY_SECS``, one queued at a time."""
+    if not cache.add(REQUEST_KEY.format(user=user.pk), 1, timeout=REQUEST_EVERY_SECS):
+        raise Refused(
+            f"You asked for a sync less than {REQUEST_EVERY_SECS} seconds ago; wait a minute and try again."
+        )
+    if not queue_sync(full=full):
+        return SyncRequest(
+            queued=False, message="A sync is already queued; the figures update when it has run."
+        )
+    return SyncRequest(queued=True, message="A sync was queued; the figures update when it has run.")
 
 
 def scheduled_sync(*, full: bool = False) -> SyncRun | None:
-    """The periodic sync, then archive copies of what completed (when the archive is on).
+    """The periodic (or requested) sync, then archive copies of what completed (when the archive is on).
 
-    A full sync that finds another one running is skipped (recorded as such), not an error.
+    Another sync holding the lease is not an error: this one is skipped (recorded as such).
     """
+    cache.delete(QUEUED_KEY)  # running now: a new request may queue the next one
     try:
         run = sync_recordings(full=full)
     except SyncAlreadyRunning:
-        logger.info("a full recordings sync is already running; skipped")
+        logger.info("a recordings sync is already running; skipped")
         return None
     archive.queue_archive_tasks()
     return run
