@@ -95,7 +95,7 @@ class CircuitBreaker:
         now = self._clock()
         if now < open_until:
             raise self._refusal(open_until - now)
-        if self._store.add(self._probe_key, now, self.cooloff):
+        if self._store.add(self._probe_key, now, _ttl(self.cooloff)):
             return True  # this call is the half-open probe
         raise CircuitOpenError(
             "Telnyx is not answering; the dashboard is checking whether it is back.", retry_after=1.0
@@ -122,7 +122,7 @@ class CircuitBreaker:
             self._store.set(self._key, state, None)
             self._store.delete(self._probe_key)
         else:
-            self._store.set(self._key, state, self.window)
+            self._store.set(self._key, state, _ttl(self.window))
 
     # -- for pages and tests ------------------------------------------------------------------------
 
@@ -139,3 +139,9 @@ class CircuitBreaker:
         return CircuitOpenError(
             f"Telnyx is not answering; the dashboard will try again in {seconds} s.", retry_after=wait
         )
+
+
+def _ttl(seconds: float) -> int:
+    """A cache lifetime in whole seconds, rounded up: Redis keeps whole seconds, and Django's Redis
+    backend truncates, so 0.5 would delete the entry at once. The state carries its own instants."""
+    return max(1, math.ceil(seconds))

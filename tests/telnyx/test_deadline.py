@@ -42,10 +42,10 @@ def test_no_retry_starts_when_its_backoff_would_pass_the_deadline(
     sandbox.set_faults(rate=1.0, statuses=[429], retry_after=2)
     started = time.monotonic()
     with deadline(1.0), pytest.raises(Exception) as caught:
-        client.list_rooms()
+        client.list_compositions()  # an operation no other test here leaves in flight
     assert time.monotonic() - started < 0.5  # it did not sleep 2 s into a page that must answer
     assert getattr(caught.value, "status", None) == 429
-    assert sandbox.request_count("GET /rooms") == 1
+    assert sandbox.request_count("GET /room_compositions") == 1
 
 
 def test_without_a_budget_the_client_keeps_its_own_timeouts_and_retries(
