@@ -56,7 +56,9 @@ def test_walking_the_pages_returns_every_row_once_in_a_stable_order(sort: str) -
     first = browse.recording_page(RecordingFilters(), sort=sort, number=1, per_page=5, summary=summary)
     seen: list[int] = []
     for number in range(1, first.num_pages + 1):
-        page = browse.recording_page(RecordingFilters(), sort=sort, number=number, per_page=5, summary=summary)
+        page = browse.recording_page(
+            RecordingFilters(), sort=sort, number=number, per_page=5, summary=summary
+        )
         assert page.number == number
         seen.extend(r.pk for r in page.rows)
     assert seen == expected_order(rows, sort)
@@ -92,7 +94,9 @@ def test_totals_follow_new_rows_rows_marked_gone_and_a_sync_run() -> None:
     summary = browse.current_summary()
     after_sync = summary.totals(RecordingFilters())
     changed = Recording.objects.filter(size_mb=12.0).count()
-    assert after_sync is not None and after_sync["size_mb"] == pytest.approx(before["size_mb"] + 10.0 * changed)
+    assert after_sync is not None and after_sync["size_mb"] == pytest.approx(
+        before["size_mb"] + 10.0 * changed
+    )
     assert summary.last_sync is not None and summary.last_sync.outcome == SyncRun.Outcome.SUCCEEDED
 
 
@@ -122,7 +126,9 @@ def test_storage_chart_counts_live_recordings_per_utc_day() -> None:
     chart = browse.storage_per_day(days=5, today=BASE.date())
     assert [d["day"] for d in chart] == [BASE.date() - timedelta(days=4 - i) for i in range(5)]
     for entry in chart:
-        live = [r for r in rows if not r.gone_upstream and r.started_at and r.started_at.date() == entry["day"]]
+        live = [
+            r for r in rows if not r.gone_upstream and r.started_at and r.started_at.date() == entry["day"]
+        ]
         assert entry["count"] == len(live)
         assert entry["size_mb"] == pytest.approx(sum(r.size_mb or 0 for r in live))
 
