@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -85,8 +85,13 @@ def _serve(request: HtmxRequest, record: Recording | Composition) -> HttpRespons
     except UserError as exc:
         context = {"record": record, "error": exc.message}
         return render(request, "recordings/download_failed.html", context, status=_failed_status(exc))
-    # A streaming response calls close() on the iterable it was given once it is done.
-    response = StreamingHttpResponse(download, status=download.status, content_type=download.content_type)
+    response: StreamingHttpResponse
+    if download.whole_file is not None:
+        # A whole archived file: the server's file wrapper sends it (sendfile under gunicorn).
+        response = FileResponse(download.whole_file, content_type=download.content_type)
+    else:
+        # A streaming response calls close() on the iterable it was given once it is done.
+        response = StreamingHttpResponse(download, status=download.status, content_type=download.content_type)
     if download.content_length is not None:
         response["Content-Length"] = str(download.content_length)
     if download.content_range:
