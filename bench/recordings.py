@@ -6,7 +6,8 @@ to Django admin's changelist of the same model in the same run, as an Admin-role
 account; optionally (``--sync N``) a full sync of N recordings from the sandbox and the no-change sync
 after it. The 500 MB download is ``bench/downloads.py``.
 
-    DATABASE_URL=postgres://…/perf .venv/bin/python bench/recordings.py [--runs 3] [--sizes 10000,100000,1000000]
+    DATABASE_URL=postgres://…/perf .venv/bin/python bench/recordings.py [--runs 3] \\
+        [--sizes 10000,100000,1000000]
 
 It starts its own sandbox. The database is a throwaway SQLite file under a temporary directory, or,
 when ``DATABASE_URL`` is set, that database (PostgreSQL): its recordings tables are emptied first, so
@@ -124,8 +125,9 @@ def fill_local(total: int) -> None:
     now = datetime.now(UTC)
     started = time.perf_counter()
     if connection.vendor == "postgresql":
-        columns = [*_bench_row(0, rng, now).keys(), "download_url", "record_type", "extra", "first_seen_at",
-                   "last_seen_at", "last_synced_at", "archive_file", "archive_sha256", "archive_error"]  # fmt: skip
+        columns = [*_bench_row(0, rng, now).keys(), "download_url", "record_type", "extra",
+                   "first_seen_at", "last_seen_at", "last_synced_at", "archive_file", "archive_sha256",
+                   "archive_error"]  # fmt: skip
         table = Recording._meta.db_table
         with (
             connection.cursor() as cursor,
