@@ -212,18 +212,18 @@ def current_summary() -> Summary:
         )
         .first()
     )
-    fresh = row is not None and (
-        (row.now_recording_id or 0) == row.latest_recording_id  # type: ignore[attr-defined]
-        and row.now_gone_at == row.latest_gone_at  # type: ignore[attr-defined]
-        and (row.now_sync_run_id or 0) == row.latest_sync_run_id  # type: ignore[attr-defined]
-    )
-    if row is None or not fresh:
-        row = refresh_totals()
-        last_sync = last_sync_run()
-    else:
-        values = row.last_sync_values  # type: ignore[attr-defined]
+    if row is not None and (
+        (row.now_recording_id or 0) == row.latest_recording_id
+        and row.now_gone_at == row.latest_gone_at
+        and (row.now_sync_run_id or 0) == row.latest_sync_run_id
+    ):
+        values = row.last_sync_values
         last_sync = _sync_run_from(json.loads(values) if isinstance(values, str) else values)
-    return Summary(buckets=row.buckets, rooms=[(rid, name) for rid, name in row.rooms], last_sync=last_sync)
+        kept: RecordingSummary = row
+    else:
+        kept = refresh_totals()
+        last_sync = last_sync_run()
+    return Summary(buckets=kept.buckets, rooms=[(rid, name) for rid, name in kept.rooms], last_sync=last_sync)
 
 
 def refresh_totals() -> RecordingSummary:
