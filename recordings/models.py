@@ -8,9 +8,31 @@ stays here with ``gone_upstream`` set: never silently dropped. Every field the A
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import F, OrderBy
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+
+
+@deconstructible(path="recordings.models.NullsLow")
+class NullsLow(OrderBy):
+    """Order by ``name`` with NULL as the lowest value: ``DESC NULLS LAST`` / ``ASC NULLS FIRST``.
+
+    One order and its exact reverse, so one index serves a list read from either end. It is
+    SQLite's own NULL order, so there the modifier is left out (SQLite refuses it in an index);
+    PostgreSQL's plain ``DESC`` puts NULLs first and needs it spelled out, in the index as in the query.
+    """
+
+    def __init__(self, name: str, descending: bool = True) -> None:
+        # OrderBy takes True or None for each; NULLs low means last going down, first going up.
+        low = {"nulls_last": True} if descending else {"nulls_first": True}
+        super().__init__(F(name), descending=descending, **low)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return OrderBy(self.expression, descending=self.descending).as_sql(compiler, connection)
 
 
 class RemoteRecord(models.Model):
@@ -71,11 +93,14 @@ class Recording(RemoteRecord):
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        # The list's orders (browse.SORTS) exactly, behind its gone_upstream filter, so a page read
+        # from either end is an index range scan. On PostgreSQL the migration creates them with the
+        # sort columns ``DESC NULLS LAST`` (see NullsLow; Django's Index cannot say it portably).
         indexes = [
-            models.Index(fields=["-started_at", "-id"], name="rec_started_idx"),
-            models.Index(fields=["size_mb"], name="rec_size_idx"),
-            models.Index(fields=["duration_secs"], name="rec_duration_idx"),
-            models.Index(fields=["gone_upstream", "-started_at"], name="rec_gone_started_idx"),
+            models.Index(fields=["-started_at", "-id"], name="rec_started_idx"),  # the admin's order
+            models.Index(fields=["gone_upstream", "-started_at", "-id"], name="rec_list_started_idx"),
+            models.Index(fields=["gone_upstream", "-size_mb", "-id"], name="rec_list_size_idx"),
+            models.Index(fields=["gone_upstream", "-duration_secs", "-id"], name="rec_list_duration_idx"),
         ]
 
     def __str__(self) -> str:
@@ -132,6 +157,27 @@ class Composition(RemoteRecord):
         if self.stalled_at is not None and self.status != self.Status.COMPLETED:
             return "stalled"
         return self.status or "unknown"
+
+
+class RecordingSummary(models.Model):
+    """Figures of the whole recordings table, kept between changes (one row, refreshed by
+    ``browse.refresh_totals()``) so a page does not add up a million rows on every request.
+
+    ``buckets`` holds one ``[day, type, status, gone_upstream, count, size_mb, duration_secs]`` per
+    UTC day the recordings started on (day None: no start time); ``rooms`` the ``[room_id, room_name]``
+    pairs. The ``latest_*`` fields are what the table looked like when they were added up: a page
+    that finds a newer row, recording marked gone or sync run refreshes them first.
+    """
+
+    buckets = models.JSONField(default=list)
+    rooms = models.JSONField(default=list)
+    latest_recording_id = models.BigIntegerField(default=0)
+    latest_gone_at = models.DateTimeField(null=True, blank=True)
+    latest_sync_run_id = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"recordings summary of {self.refreshed_at:%Y-%m-%d %H:%M:%S}"
 
 
 class SyncRun(models.Model):

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,25 +27,24 @@ PAGE_SIZE = 50
 
 @permission_required("view_dashboard")
 def recording_list(request: HtmxRequest) -> HttpResponse:
-    form = RecordingFilterForm(request.GET or None, rooms=browse.known_rooms())
+    summary = browse.current_summary()  # kept figures, rooms and last sync: one query
+    form = RecordingFilterForm(request.GET or None, rooms=browse.known_rooms(summary))
     filters = form.to_filters()
     sort = form.sort_key if form.is_bound else "-date"
-    recordings = browse.filter_recordings(filters, sort=sort)
-    totals = browse.recording_totals(recordings)
-    paginator = Paginator(recordings, PAGE_SIZE)
-    paginator.__dict__["count"] = totals["count"]  # the totals already counted: no second COUNT(*)
-    page = paginator.get_page(page_number(request))
+    page = browse.recording_page(
+        filters, sort=sort, number=page_number(request), per_page=PAGE_SIZE, summary=summary
+    )
     context = {
         "form": form,
         "page": page,
-        "recordings": page.object_list,
-        "totals": totals,
+        "recordings": page.rows,
+        "totals": page.totals,
         "filters": filters,
         "query": query_without(request, "page"),
         "sort_query": query_without(request, "page", "sort"),
         "sort": sort,
-        "chart": charts.storage_bars(browse.storage_per_day()),
-        "last_sync": sync.last_sync_run(),
+        "chart": charts.storage_bars(browse.storage_per_day(summary=summary)),
+        "last_sync": summary.last_sync,
         "can_delete": request.user.has_perm("dashboard.delete_recordings"),
         "can_download": request.user.has_perm("dashboard.download_recordings"),
     }
@@ -90,8 +89,13 @@ def _serve(request: HtmxRequest, record: Recording | Composition) -> HttpRespons
     except UserError as exc:
         context = {"record": record, "error": exc.message}
         return render(request, "recordings/download_failed.html", context, status=_failed_status(exc))
-    # A streaming response calls close() on the iterable it was given once it is done.
-    response = StreamingHttpResponse(download, status=download.status, content_type=download.content_type)
+    response: StreamingHttpResponse
+    if download.whole_file is not None:
+        # A whole archived file: the server's file wrapper sends it (sendfile under gunicorn).
+        response = FileResponse(download.whole_file, content_type=download.content_type)
+    else:
+        # A streaming response calls close() on the iterable it was given once it is done.
+        response = StreamingHttpResponse(download, status=download.status, content_type=download.content_type)
     if download.content_length is not None:
         response["Content-Length"] = str(download.content_length)
     if download.content_range:

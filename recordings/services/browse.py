@@ -5,17 +5,19 @@ stored (bulk delete turns the same filters into Telnyx's, see ``RecordingFilters
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db import transaction
+from django.db.models import Count, F, QuerySet, Subquery, Sum
+from django.db.models.functions import JSONObject, TruncDate
 from django.utils import timezone
 
 from dashboard.errors import Refused
-from recordings.models import Composition, Recording, SyncRun
+from recordings.models import Composition, NullsLow, Recording, RecordingSummary, SyncRun
 from recordings.services.sync import last_sync_run
 
 
@@ -89,7 +91,12 @@ SORTS = {
 
 
 def filter_recordings(filters: RecordingFilters, *, sort: str = "-date") -> QuerySet[Recording]:
-    """Local recordings matching the filters (Telnyx's day semantics for dates, UTC), sorted."""
+    """Local recordings matching the filters (Telnyx's day semantics for dates, UTC), sorted.
+
+    Each order is matched by an index (``rec_list_*``): NULLs count as the lowest value (last going
+    down, first going up) and the id breaks ties, so the order is total and stable and a page read
+    from the far end is the same index scanned backwards.
+    """
     qs = Recording.objects.all()
     if filters.status == "gone":
         qs = qs.filter(gone_upstream=True)
@@ -115,9 +122,9 @@ def filter_recordings(filters: RecordingFilters, *, sort: str = "-date") -> Quer
     if filters.min_duration_secs is not None:
         qs = qs.filter(duration_secs__gte=filters.min_duration_secs)
     descending = sort.startswith("-")
-    key = SORTS.get(sort.lstrip("-"), SORTS["date"])
-    order = [F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in key]
-    return qs.order_by(*order)
+    column, tiebreak = SORTS.get(sort.lstrip("-"), SORTS["date"])
+    tie = F(tiebreak).desc() if descending else F(tiebreak).asc()
+    return qs.order_by(NullsLow(column, descending=descending), tie)
 
 
 def recording_totals(qs: QuerySet[Recording]) -> dict[str, Any]:
@@ -130,60 +137,195 @@ def recording_totals(qs: QuerySet[Recording]) -> dict[str, Any]:
     }
 
 
-def storage_per_day(*, days: int = 30, today: date | None = None) -> list[dict[str, Any]]:
-    """MB of recordings (not gone) started on each of the last ``days`` days, oldest first, zeros kept.
+# --- the kept summary -------------------------------------------------------------------------
 
-    One query of conditional aggregates over an index range (a per-row date cast is slow on SQLite),
-    cached until the next sync run or new row.
+
+@dataclass(frozen=True)
+class Summary:
+    """What a recordings page needs besides its rows, read in one query: the kept figures per day,
+    type, status and gone flag (see ``RecordingSummary``), the rooms, and the latest sync run."""
+
+    buckets: list[list[Any]]
+    rooms: list[tuple[str, str]]
+    last_sync: SyncRun | None
+
+    def totals(self, filters: RecordingFilters) -> dict[str, Any] | None:
+        """Count, MB and seconds of the recordings the filters select, or None when a filter the
+        kept figures do not break down by (room, session, participant, duration) is set."""
+        if (
+            filters.room_id
+            or filters.session_id
+            or filters.participant
+            or filters.min_duration_secs is not None
+        ):
+            return None
+        count, size, duration = 0, 0.0, 0
+        for day, kind, status, gone, n, mb, secs in self.buckets:
+            if (filters.status == "gone") != gone:
+                continue
+            if filters.status not in ("", "gone") and status != filters.status:
+                continue
+            if filters.type and kind != filters.type:
+                continue
+            if (filters.started_from or filters.started_to) and day is None:
+                continue
+            if filters.started_from and day < filters.started_from.isoformat():
+                continue
+            if filters.started_to and day > filters.started_to.isoformat():
+                continue
+            count, size, duration = count + n, size + mb, duration + secs
+        return {"count": count, "size_mb": size, "duration_secs": duration}
+
+
+def _sync_run_json() -> JSONObject:
+    return JSONObject(**{f.attname: f.attname for f in SyncRun._meta.concrete_fields})
+
+
+def _sync_run_from(values: dict[str, Any] | None) -> SyncRun | None:
+    if not values:
+        return None
+    fields = {}
+    for field in SyncRun._meta.concrete_fields:
+        value = field.to_python(values.get(field.attname))
+        if isinstance(value, datetime) and timezone.is_naive(value):
+            value = value.replace(tzinfo=UTC)  # SQLite's JSON carries UTC without an offset
+        fields[field.attname] = value
+    return SyncRun(**fields)
+
+
+def current_summary() -> Summary:
+    """The kept figures, brought up to date first when rows were added or marked gone or a sync ran
+    since they were added up; with the latest sync run (``sync.last_sync_run``'s choice). One query
+    when nothing changed."""
+    latest_sync = SyncRun.objects.exclude(outcome=SyncRun.Outcome.SKIPPED).order_by("-started_at", "-id")
+    row = (
+        RecordingSummary.objects.filter(pk=1)
+        .annotate(
+            now_recording_id=Subquery(Recording.objects.order_by("-id").values("id")[:1]),
+            now_gone_at=Subquery(
+                Recording.objects.filter(gone_upstream_at__isnull=False)
+                .order_by("-gone_upstream_at")
+                .values("gone_upstream_at")[:1]
+            ),
+            now_sync_run_id=Subquery(SyncRun.objects.order_by("-id").values("id")[:1]),
+            last_sync_values=Subquery(latest_sync.values(json=_sync_run_json())[:1]),
+        )
+        .first()
+    )
+    if row is not None and (
+        (row.now_recording_id or 0) == row.latest_recording_id
+        and row.now_gone_at == row.latest_gone_at
+        and (row.now_sync_run_id or 0) == row.latest_sync_run_id
+    ):
+        values = row.last_sync_values
+        last_sync = _sync_run_from(json.loads(values) if isinstance(values, str) else values)
+        kept: RecordingSummary = row
+    else:
+        kept = refresh_totals()
+        last_sync = last_sync_run()
+    return Summary(buckets=kept.buckets, rooms=[(rid, name) for rid, name in kept.rooms], last_sync=last_sync)
+
+
+def refresh_totals() -> RecordingSummary:
+    """Add the recordings table up again (one GROUP BY and one DISTINCT) and keep the result.
+
+    The sync calls this after each run and pages call it when they see new rows, rows marked gone
+    or a newer sync run; anything that changes sizes, statuses or rooms in place calls it too.
     """
+    stamp_recording = Recording.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    stamp_gone = (
+        Recording.objects.filter(gone_upstream_at__isnull=False)
+        .order_by("-gone_upstream_at")
+        .values_list("gone_upstream_at", flat=True)
+        .first()
+    )
+    stamp_sync = SyncRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    grouped = (
+        Recording.objects.order_by()
+        .annotate(day=TruncDate("started_at", tzinfo=UTC))
+        .values("day", "type", "status", "gone_upstream")
+        .annotate(count=Count("id"), size=Sum("size_mb"), duration=Sum("duration_secs"))
+        .values_list("day", "type", "status", "gone_upstream", "count", "size", "duration")
+    )
+    buckets = [
+        [day.isoformat() if day else None, kind, status, gone, count, size or 0.0, duration or 0]
+        for day, kind, status, gone, count, size, duration in grouped
+    ]
+    rooms = sorted(
+        {
+            (rid, name or "")
+            for rid, name in Recording.objects.order_by().values_list("room_id", "room_name").distinct()
+        },
+        key=lambda pair: (pair[1] or "~", pair[0]),
+    )
+    values = {
+        "buckets": buckets,
+        "rooms": [list(pair) for pair in rooms],
+        "latest_recording_id": stamp_recording,
+        "latest_gone_at": stamp_gone,
+        "latest_sync_run_id": stamp_sync,
+        "refreshed_at": timezone.now(),
+    }
+    with transaction.atomic():
+        summary, _ = RecordingSummary.objects.update_or_create(pk=1, defaults=values)
+    return summary
+
+
+@dataclass(frozen=True)
+class RecordingPage:
+    """One page of the list: its rows, its number (clamped) and how many pages there are."""
+
+    rows: list[Recording]
+    number: int
+    num_pages: int
+    totals: dict[str, Any]
+
+
+def recording_page(
+    filters: RecordingFilters, *, sort: str, number: int, per_page: int, summary: Summary
+) -> RecordingPage:
+    """Page ``number`` of the filtered, sorted list (past the last page: the last page).
+
+    The count comes from the kept figures where they cover the filters (else one aggregate query);
+    a page in the back half is read from the far end in the reverse order, so the last page costs
+    what the first does rather than skipping a million index entries.
+    """
+    ordered = filter_recordings(filters, sort=sort)
+    totals = summary.totals(filters) or recording_totals(ordered)
+    count = totals["count"]
+    pages = max(1, -(-count // per_page))
+    number = min(max(1, number), pages)
+    start, stop = (number - 1) * per_page, min(number * per_page, count)
+    if start > count - stop:
+        rows = list(ordered.reverse()[count - stop : count - start])
+        rows.reverse()
+    else:
+        rows = list(ordered[start:stop])
+    return RecordingPage(rows=rows, number=number, num_pages=pages, totals=totals)
+
+
+def storage_per_day(
+    *, days: int = 30, today: date | None = None, summary: Summary | None = None
+) -> list[dict[str, Any]]:
+    """MB and count of recordings (not gone) started on each of the last ``days`` days (UTC), oldest
+    first, zeros kept: from the kept figures, no query of the recordings table."""
+    summary = summary or current_summary()
     today = today or timezone.now().astimezone(UTC).date()
     first = today - timedelta(days=days - 1)
-    key = f"recordings:storage-per-day:{first}:{days}:{_data_stamp()}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cast(list[dict[str, Any]], cached)
-    aggregates: dict[str, Any] = {}
-    for i in range(days):
-        window = Q(
-            started_at__gte=_day_start(first + timedelta(days=i)),
-            started_at__lt=_day_start(first + timedelta(days=i + 1)),
-        )
-        aggregates[f"size{i}"] = Sum("size_mb", filter=window)
-        aggregates[f"count{i}"] = Count("id", filter=window)
-    row = Recording.objects.filter(gone_upstream=False, started_at__gte=_day_start(first)).aggregate(
-        **aggregates
-    )
-    result = [
-        {"day": first + timedelta(days=i), "size_mb": row[f"size{i}"] or 0.0, "count": row[f"count{i}"] or 0}
-        for i in range(days)
-    ]
-    cache.set(key, result, 300)
-    return result
+    per_day = {first + timedelta(days=i): {"size_mb": 0.0, "count": 0} for i in range(days)}
+    for day, _kind, _status, gone, count, size, _secs in summary.buckets:
+        if gone or day is None:
+            continue
+        slot = per_day.get(date.fromisoformat(day))
+        if slot is not None:
+            slot["size_mb"] += size
+            slot["count"] += count
+    return [{"day": day, **figures} for day, figures in per_day.items()]
 
 
-def _data_stamp() -> str:
-    """Changes whenever a sync ran or rows were added or marked gone: a key for cached figures."""
-    latest = SyncRun.objects.order_by("-id").values_list("id", "started_at").first()
-    stamp = f"{latest[0]}-{latest[1].timestamp()}" if latest else "none"
-    newest = Recording.objects.order_by("-id").values_list("id", flat=True).first()
-    gone = Recording.objects.aggregate(latest=Max("gone_upstream_at"))["latest"]
-    return f"{stamp}:{newest}:{gone.timestamp() if gone else 0}"
-
-
-def known_rooms() -> list[tuple[str, str]]:
+def known_rooms(summary: Summary | None = None) -> list[tuple[str, str]]:
     """(room id, name) of the rooms that have recordings, for the filter's choices."""
-    key = f"recordings:known-rooms:{_data_stamp()}"
-    rooms = cache.get(key)
-    if rooms is None:
-        rooms = sorted(
-            {
-                (rid, name or "")
-                for rid, name in Recording.objects.values_list("room_id", "room_name").distinct()
-            },
-            key=lambda pair: (pair[1] or "~", pair[0]),
-        )
-        cache.set(key, rooms, 300)
-    return list(rooms)
+    return list((summary or current_summary()).rooms)
 
 
 def recent_sessions(limit: int = 50) -> list[dict[str, Any]]:
@@ -220,8 +362,8 @@ def overview_stats() -> dict[str, Any]:
     (the latest ``SyncRun`` or None).
     """
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    live = Recording.objects.filter(gone_upstream=False)
-    totals = live.aggregate(count=Count("id"), size=Sum("size_mb"))
+    summary = current_summary()
+    totals = summary.totals(RecordingFilters()) or {}
     in_progress = list(
         Composition.objects.filter(
             gone_upstream=False,
@@ -231,11 +373,11 @@ def overview_stats() -> dict[str, Any]:
     )
     return {
         "recordings_synced_today": Recording.objects.filter(first_seen_at__gte=today).count(),
-        "total_recordings": totals["count"] or 0,
-        "total_size_mb": round(totals["size"] or 0.0, 3),
+        "total_recordings": totals.get("count", 0),
+        "total_size_mb": round(totals.get("size_mb", 0.0), 3),
         "compositions_in_progress": in_progress,
         "compositions_stalled": Composition.objects.filter(gone_upstream=False, stalled_at__isnull=False)
         .exclude(status=Composition.Status.COMPLETED)
         .count(),
-        "last_sync": last_sync_run(),
+        "last_sync": summary.last_sync,
     }

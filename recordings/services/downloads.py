@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from django.utils import timezone
 
@@ -30,7 +30,9 @@ from dashboard.telnyx import (
 )
 from recordings.models import Composition, Recording
 
-CHUNK_SIZE = 256 * 1024
+#: Chunks of a file streamed from Telnyx or a ranged read of the archive: large enough that a
+#: fast socket is not left waiting on Python between chunks, small enough to keep memory flat.
+CHUNK_SIZE = 1024 * 1024
 
 
 class RangeNotSatisfiable(Refused):
@@ -59,6 +61,8 @@ class Download:
     chunks: Iterator[bytes]
     release: Callable[[], None] = field(repr=False)
     closed: bool = False
+    #: The whole archived file, open at its start: the web server can send it itself (sendfile).
+    whole_file: BinaryIO | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator[bytes]:
         return self.chunks
@@ -165,6 +169,7 @@ def _from_archive(record: Recording | Composition, byte_range: str | None) -> Do
         content_range=None if wanted is None else f"bytes {start}-{end}/{total}",
         chunks=chunks(),
         release=handle.close,
+        whole_file=handle if wanted is None else None,
     )
 
 

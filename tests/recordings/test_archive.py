@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from django.http import FileResponse
 from django.urls import reverse
 
 from dashboard.telnyx import get_client
@@ -41,6 +42,10 @@ def test_archived_recording_is_served_from_the_archive_after_telnyx_deleted_it(
     url = reverse("recordings:download", args=[recording.telnyx_id])
     response = viewer_client.get(url)
     assert response.status_code == 200
+    # The whole file goes out through the server's file wrapper (sendfile), not Python chunks.
+    assert isinstance(response, FileResponse)
+    assert response["Content-Length"] == str(len(original))
+    assert response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content) == original
     ranged = viewer_client.get(url, HTTP_RANGE="bytes=10-19")
     assert ranged.status_code == 206

@@ -13,7 +13,7 @@ from audit.models import AuditEntry
 from dashboard.telnyx import get_client
 from recordings.forms import CompositionForm
 from recordings.models import Composition, Recording
-from recordings.services.compositions import poll_composition
+from recordings.services.compositions import FAST_PHASE_SECS, poll_composition, poll_interval
 from recordings.services.sync import sync_recordings
 from tests.fixtures.celery_worker import wait_for
 
@@ -94,8 +94,23 @@ def test_poll_intervals_grow(telnyx_sandbox) -> None:  # type: ignore[no-untyped
     composition = Composition.objects.create(
         telnyx_id=remote.id, status="enqueued", poll_deadline_at=timezone.now() + timedelta(hours=2)
     )
-    delays = [poll_composition(composition_pk=composition.pk) for _ in range(4)]
-    assert delays == [2.0, 4.0, 8.0, 16.0]
+    delays = [poll_composition(composition_pk=composition.pk) for _ in range(5)]
+    assert delays == [2.0, 4.0, 8.0, 15.0, 15.0]
+
+
+def test_poll_schedule_sees_a_completion_within_30_s_with_bounded_calls(settings) -> None:  # type: ignore[no-untyped-def]
+    """Walk the schedule to the deadline: no gap longer than 15 s in the first half hour (so a
+    completion then is seen within 30 s even with a late worker), never a gap over a minute, and
+    a bounded number of calls in all."""
+    settings.COMPOSITION_DEADLINE_SECS = 7200
+    elapsed, attempt, gaps = 0.0, 0, []
+    while elapsed < settings.COMPOSITION_DEADLINE_SECS:
+        gap = poll_interval(attempt, elapsed_secs=elapsed)
+        gaps.append((elapsed, gap))
+        elapsed, attempt = elapsed + gap, attempt + 1
+    assert max(gap for at, gap in gaps if at < FAST_PHASE_SECS) <= 15.0
+    assert max(gap for _, gap in gaps) <= 60.0
+    assert len(gaps) <= 220
 
 
 @pytest.mark.parametrize(
