@@ -36,7 +36,7 @@ def _drop(name):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recordings", "0002_gone_upstream_at_index"),
+        ("recordings", "0003_sync_lease_and_resumable_walk"),
     ]
 
     operations = [
