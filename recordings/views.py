@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -122,7 +122,8 @@ def recording_delete(request: HtmxRequest, recording_id: str) -> HttpResponse:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = reverse("recordings:list")
-    return redirect(next_url)
+    # A plain redirect: ``redirect("1")`` would look "1" up as a view name and fail with a 500.
+    return HttpResponseRedirect(next_url)
 
 
 @permission_required("delete_recordings")
