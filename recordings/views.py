@@ -7,13 +7,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dashboard.converters import is_telnyx_id
 from dashboard.errors import NotFound, Refused, UserError, add_to_form
 from dashboard.pages import HtmxRequest, page_number, partial_for, query_without
 from dashboard.roles import permission_required
@@ -130,7 +131,8 @@ def recording_delete(request: HtmxRequest, recording_id: str) -> HttpResponse:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = reverse("recordings:list")
-    return redirect(next_url)
+    # A plain redirect: ``redirect("1")`` would look "1" up as a view name and fail with a 500.
+    return HttpResponseRedirect(next_url)
 
 
 @permission_required("delete_recordings")
@@ -183,9 +185,13 @@ def _filter_params(form: RecordingFilterForm) -> dict[str, str]:
 @permission_required("view_dashboard")
 def composition_list(request: HtmxRequest) -> HttpResponse:
     session_id = request.GET.get("session_id", "").strip()
-    page = Paginator(browse.filter_compositions(session_id=session_id), PAGE_SIZE).get_page(
-        page_number(request)
-    )
+    if session_id and not is_telnyx_id(session_id):
+        messages.error(request, "That is not a session id (a UUID); no composition matches it.")
+        session_id = ""
+        listed = Composition.objects.none()
+    else:
+        listed = browse.filter_compositions(session_id=session_id)
+    page = Paginator(listed, PAGE_SIZE).get_page(page_number(request))
     context = {
         "page": page,
         "compositions": page.object_list,
@@ -209,7 +215,7 @@ def composition_new(request: HtmxRequest) -> HttpResponse:
     session_id = ((data or request.GET).get("session_id") or "").strip()
     context: dict[str, Any] = {"session_id": session_id, "recent_sessions": browse.recent_sessions()}
     sources: list[tuple[str, str]] = []
-    if session_id:
+    if is_telnyx_id(session_id):  # anything else: the form says so beside the field
         try:
             sources = compositions.video_sources(session_id=session_id)
         except UserError as exc:
