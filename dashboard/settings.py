@@ -130,7 +130,11 @@ TEMPLATES = [
                 "dashboard.context_processors.navigation",
             ],
             # {% partialdef %} and {% partial %} everywhere without {% load %}, as in Django 6.
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": [
+                "template_partials.templatetags.partials",
+                # duration, size_mb, day, when, clock: one way to write units on every page.
+                "dashboard.templatetags.display",
+            ],
         },
     },
 ]

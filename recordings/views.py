@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dashboard.converters import is_telnyx_id
 from dashboard.errors import NotFound, Refused, UserError, add_to_form
 from dashboard.pages import HtmxRequest, page_number, partial_for, query_without
 from dashboard.roles import permission_required
@@ -27,7 +28,9 @@ PAGE_SIZE = 50
 
 @permission_required("view_dashboard")
 def recording_list(request: HtmxRequest) -> HttpResponse:
-    form = RecordingFilterForm(request.GET or None, rooms=browse.known_rooms())
+    form = RecordingFilterForm(
+        request.GET or None, rooms=browse.known_rooms(), participants=browse.known_participants()
+    )
     filters = form.to_filters()
     sort = form.sort_key if form.is_bound else "-date"
     recordings = browse.filter_recordings(filters, sort=sort)
@@ -171,9 +174,11 @@ def composition_list(request: HtmxRequest) -> HttpResponse:
     page = Paginator(browse.filter_compositions(session_id=session_id), PAGE_SIZE).get_page(
         page_number(request)
     )
+    room_names = dict(browse.known_rooms())
     context = {
         "page": page,
         "compositions": page.object_list,
+        "rows": [(c, room_names.get(c.room_id) or "", _room_url(c.room_id)) for c in page.object_list],
         "session_id": session_id,
         "query": query_without(request, "page"),
         "can_delete": request.user.has_perm("dashboard.delete_recordings"),
@@ -181,6 +186,11 @@ def composition_list(request: HtmxRequest) -> HttpResponse:
         "can_download": request.user.has_perm("dashboard.download_recordings"),
     }
     return render(request, "compositions/list.html", context)
+
+
+def _room_url(room_id: str) -> str:
+    """The room's page, for a room named by a real Telnyx id (else no link)."""
+    return reverse("rooms:detail", args=[room_id]) if is_telnyx_id(room_id) else ""
 
 
 @permission_required("create_compositions")
@@ -227,8 +237,21 @@ def composition_new(request: HtmxRequest) -> HttpResponse:
 @permission_required("view_dashboard")
 def composition_detail(request: HtmxRequest, composition_id: str) -> HttpResponse:
     composition = get_object_or_404(Composition, telnyx_id=composition_id)
+    place = compositions.composition_place(composition)
+    drawing = None
+    if isinstance(composition.video_layout, dict) and composition.video_layout:
+        width, height = layouts.parse_resolution(composition.resolution)
+        drawing = layouts.preview(
+            composition.video_layout, width=width, height=height, names=place.source_names
+        )
     context = {
         "composition": composition,
+        "place": place,
+        "room_url": _room_url(composition.room_id),
+        "session_url": reverse("sessions:detail", args=[composition.session_id])
+        if is_telnyx_id(composition.session_id)
+        else "",
+        "preview": drawing,
         "can_delete": request.user.has_perm("dashboard.delete_recordings"),
         "can_download": request.user.has_perm("dashboard.download_recordings"),
     }

@@ -6,6 +6,7 @@ from django import forms
 
 from dashboard.converters import is_telnyx_id
 from dashboard.telnyx import Room
+from dashboard.widgets import DayInput
 from rooms import services, tokens
 
 
@@ -55,21 +56,15 @@ class RoomForm(forms.Form):
 
 class RoomFilterForm(forms.Form):
     q = forms.CharField(label="Name contains", required=False)
-    created_from = forms.DateField(
-        label="Created from", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        label="Created to", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = forms.DateField(label="Created from", required=False, widget=DayInput())
+    created_to = forms.DateField(label="Created to", required=False, widget=DayInput())
 
 
 class SessionFilterForm(forms.Form):
     STATUS_CHOICES = [("", "Any"), ("active", "Live"), ("ended", "Ended")]
     status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
     room = forms.CharField(label="Room id", required=False)
-    on_date = forms.DateField(
-        label="Started on", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on_date = forms.DateField(label="Started on", required=False, widget=DayInput())
 
     def active(self) -> bool | None:
         return {"active": True, "ended": False}.get(self.cleaned_data.get("status") or "")

@@ -186,6 +186,27 @@ def known_rooms() -> list[tuple[str, str]]:
     return list(rooms)
 
 
+def known_participants(limit: int = 500) -> list[str]:
+    """Names of the participants that have recordings (resolved by the sync), for the filter's
+    suggestions: the participant filter matches a name as well as an id."""
+    key = f"recordings:known-participants:{_data_stamp()}"
+    names = cache.get(key)
+    if names is None:
+        names = sorted(
+            {
+                name
+                for name in Recording.objects.exclude(participant_context__isnull=True)
+                .exclude(participant_context="")
+                .order_by()
+                .values_list("participant_context", flat=True)
+                .distinct()[:limit]
+            },
+            key=str.casefold,
+        )
+        cache.set(key, names, 300)
+    return list(names)
+
+
 def recent_sessions(limit: int = 50) -> list[dict[str, Any]]:
     """Recent sessions that have video recordings locally: choices for a new composition."""
     latest = (
