@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "rooms",
     "recordings",
     "webhooks",
+    "accounts",
 ]
 
 MIDDLEWARE = [

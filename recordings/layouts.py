@@ -106,7 +106,6 @@ def overlapping_regions(layout: VideoLayout) -> list[tuple[str, str]]:
             shown.get("y_pos", 0) + shown.get("height", 0),
         )
         for name, shown in layout.items()
-        if isinstance(shown, dict)
     ]
     pairs = []
     for i, (a, ax0, ay0, ax1, ay1) in enumerate(boxes):

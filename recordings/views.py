@@ -79,7 +79,10 @@ def _serve(request: HtmxRequest, record: Recording | Composition) -> HttpRespons
     download when it is done, whether the browser read it all or went away."""
     try:
         download = downloads.open_download(
-            user=request.user, record=record, byte_range=request.headers.get("Range")
+            user=request.user,
+            record=record,
+            byte_range=request.headers.get("Range"),
+            play=request.GET.get("inline") == "1",
         )
     except downloads.RangeNotSatisfiable as exc:
         refusal = HttpResponse(status=416)
