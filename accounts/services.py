@@ -19,7 +19,7 @@ from django.db.models import Prefetch, QuerySet
 
 from audit.models import AuditEntry
 from audit.services import record_action
-from dashboard.errors import Refused
+from dashboard.errors import Refused  # re-exported for callers and tests
 from dashboard.roles import Role, role_of
 
 User = get_user_model()
