@@ -26,6 +26,7 @@ def test_admin_adds_a_person_changes_the_role_and_deactivates(browser, live_serv
     else:
         page.locator("nav.nav-wide a", has_text="People").click()
     page.wait_for_url("**/people/")
+    page.click("details.add-person summary")
     page.fill("input[name=username]", "carol")
     page.select_option("select[name=role]", "Moderator")
     page.click("form[action$='/people/new/'] button[type=submit]")

@@ -12,8 +12,17 @@ from dashboard import display
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(None, "—"), ("", "—"), (0, "0 s"), (45, "45 s"), (60, "1 min"), (3424, "57 min 4 s"), (3720, "1 h 02 min"),
-     (150_272, "41 h 44 min"), (59.6, "1 min")],
+    [
+        (None, "—"),
+        ("", "—"),
+        (0, "0 s"),
+        (45, "45 s"),
+        (60, "1 min"),
+        (3424, "57 min 4 s"),
+        (3720, "1 h 02 min"),
+        (150_272, "41 h 44 min"),
+        (59.6, "1 min"),
+    ],
 )
 def test_durations_read_in_hours_minutes_and_seconds(seconds, text):  # type: ignore[no-untyped-def]
     assert display.duration(seconds) == text
@@ -21,8 +30,15 @@ def test_durations_read_in_hours_minutes_and_seconds(seconds, text):  # type: ig
 
 @pytest.mark.parametrize(
     ("mb", "text"),
-    [(None, "—"), (0.0, "0 KB"), (0.512, "512 KB"), (12.34, "12.3 MB"), (512, "512 MB"), (1200, "1.20 GB"),
-     (2_500_000, "2.50 TB")],
+    [
+        (None, "—"),
+        (0.0, "0 KB"),
+        (0.512, "512 KB"),
+        (12.34, "12.3 MB"),
+        (512, "512 MB"),
+        (1200, "1.20 GB"),
+        (2_500_000, "2.50 TB"),
+    ],
 )
 def test_sizes_pick_their_unit(mb, text):  # type: ignore[no-untyped-def]
     assert display.size_mb(mb) == text

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard.roles import Role
 from recordings.models import Recording
 from recordings.services.sync import sync_recordings
 from tests.conftest import PASSWORD, make_user
 from tests.fixtures.browser import sign_in
-from dashboard.roles import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,8 +44,10 @@ def test_recordings_show_participant_and_room_names_and_filter_by_name(
     page.goto(f"{live_server.url}/recordings/")
     first_row = page.locator("table.recordings tbody tr").first
     assert first_row.locator("td.participant").inner_text().strip() in {"bob", "alice"}
-    room = first_row.locator("td[data-label=Room]").inner_text()
-    assert room and "-" not in room  # a room name, not a UUID
+    room = first_row.locator("td[data-label=Room]").inner_text().strip()
+    recording = Recording.objects.get(telnyx_id=first_row.get_attribute("data-recording"))
+    assert recording.room_name and room == recording.room_name  # the name, not the room's UUID
+    assert recording.room_id[:8] not in first_row.inner_text()
     assert "s" in first_row.locator("td[data-label=Duration]").inner_text()
     assert page.locator("#participant-names option[value=bob]").count() == 1
     page.fill("input[name=participant]", "bob")
@@ -66,7 +68,7 @@ def test_composition_sources_are_people_not_ids(browser, live_server, viewer_use
     page.check("input[name=layout][value=single]")
     speakers = page.locator(".field.speakers")
     assert speakers.is_visible()
-    labels = speakers.locator("label").all_inner_texts()
+    labels = speakers.locator("option, label").all_inner_texts()
     assert any(text.strip().startswith(("bob ·", "alice ·")) for text in labels), labels
     assert any(" min " in text or text.rstrip().endswith(" s") or "· from" in text for text in labels)
     context.close()
@@ -116,7 +118,7 @@ def test_phone_menu_and_list_pages_fit_the_screen(browser, live_server, admin_us
     more = page.locator("table.recordings details.menu summary").first
     for control in (play, more):
         box = control.bounding_box()
-        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 390
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     more.click()
     delete = page.locator("table.recordings details.menu[open] button", has_text="Delete")
     assert delete.is_visible()
