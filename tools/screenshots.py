@@ -10,6 +10,7 @@ is stopped at the end. Nothing here talks to the real Telnyx.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -28,7 +29,7 @@ from sandbox.testing import SandboxProcess  # noqa: E402 - after the path is set
 OUT = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "docs" / "screenshots"))
 VAR = ROOT / "var" / "screenshots"
 WIDTHS = {1440: 900, 390: 844}
-PASSWORD = "screenshots-demo-passphrase-42"
+PASSWORD = secrets.token_urlsafe(18)  # the demo accounts' password, new each run
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -42,7 +43,7 @@ def _environment(sandbox: SandboxProcess) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DASHBOARD_VAR_DIR=str(VAR),
-        DJANGO_SECRET_KEY="screenshots-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_HTTPS="0",
         DASHBOARD_HASHED_STATIC="0",
         TELNYX_API_KEY=sandbox.api_key,
