@@ -118,7 +118,13 @@ def create_composition(
             )
         target["composition_id"] = remote.id
         outcome.message = f"Composition {remote.id} requested ({resolution})."
-        outcome.where = {"room_id": remote.room_id or ""}
+        # The room by name too, as the recordings know it, so the audit log reads as a name.
+        room_name = (
+            Recording.objects.filter(session_id=session_id, room_name__gt="")
+            .values_list("room_name", flat=True)
+            .first()
+        )
+        outcome.where = {"room_id": remote.room_id or "", "room_name": room_name or ""}
     with transaction.atomic():
         upsert_compositions([remote])
         composition = Composition.objects.get(telnyx_id=remote.id)
