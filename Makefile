@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format browser clean
+.PHONY: run test lint format browser screenshots clean
 
 run: $(VENV)/.installed
 	$(BIN)/python -m dashboard.launcher
@@ -39,6 +39,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test]"
 	touch $@
+
+# Every page at 1440 and 390 px into docs/screenshots/ (sandbox demo data, a dev server on loopback).
+screenshots: $(VENV)/.installed-test browser
+	$(BIN)/python tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) var

@@ -12,6 +12,9 @@ class AuditFilterForm(forms.Form):
     user = forms.CharField(required=False, max_length=150)
     action = forms.ChoiceField(required=False, choices=[("", "Any"), *AuditEntry.Action.choices])
     room = forms.CharField(required=False, max_length=255)
+    category = forms.ChoiceField(
+        required=False, choices=[("", "Changes and access"), *AuditEntry.Category.choices]
+    )
 
     def filters(self) -> AuditFilters:
         """The filters to apply: the valid ones; a field with an error filters nothing."""
@@ -23,4 +26,5 @@ class AuditFilterForm(forms.Form):
             user=data.get("user", "") or "",
             action=data.get("action", "") or "",
             room=data.get("room", "") or "",
+            category=data.get("category", "") or "",
         )

@@ -10,11 +10,12 @@ from dashboard.converters import is_telnyx_id
 
 
 class AuditEntry(models.Model):
-    """One change made through the dashboard, and whether Telnyx accepted it.
+    """One change made through the dashboard, and whether Telnyx accepted it; or one access (a
+    download or a play of a recording or composition: ``ACCESS_ACTIONS``).
 
     Written for every room create/edit/delete, join token, moderation action, recording and
-    composition deletion and download. ``username`` is kept beside the foreign key so the log
-    still reads correctly after an account is deleted.
+    composition deletion, change to a person's account, and every download and play. ``username``
+    is kept beside the foreign key so the log still reads correctly after an account is deleted.
     """
 
     class Action(models.TextChoices):
@@ -33,6 +34,29 @@ class AuditEntry(models.Model):
         COMPOSITION_CREATE = "composition.create", "Composition created"
         COMPOSITION_DOWNLOAD = "composition.download", "Composition downloaded"
         COMPOSITION_DELETE = "composition.delete", "Composition deleted"
+        RECORDING_PLAY = "recording.play", "Recording played"
+        COMPOSITION_PLAY = "composition.play", "Composition played"
+        USER_CREATE = "user.create", "Person added"
+        USER_ROLE = "user.role", "Role changed"
+        USER_DEACTIVATE = "user.deactivate", "Person deactivated"
+        USER_REACTIVATE = "user.reactivate", "Person reactivated"
+        USER_PASSWORD = "user.password", "Password reset"
+
+    class Category(models.TextChoices):
+        """Changes (what the dashboard did) and access (what someone fetched: downloads, plays)."""
+
+        CHANGE = "change", "Changes"
+        ACCESS = "access", "Access (downloads and plays)"
+
+    #: The actions that read rather than change: kept apart so "every change" stays true.
+    ACCESS_ACTIONS = frozenset(
+        {
+            Action.RECORDING_DOWNLOAD,
+            Action.RECORDING_PLAY,
+            Action.COMPOSITION_DOWNLOAD,
+            Action.COMPOSITION_PLAY,
+        }
+    )
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -64,6 +88,10 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         outcome = "ok" if self.succeeded else "refused"
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} ({outcome})"
+
+    @property
+    def category(self) -> str:
+        return self.Category.ACCESS if self.action in self.ACCESS_ACTIONS else self.Category.CHANGE
 
     @property
     def room_url(self) -> str:

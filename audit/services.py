@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from audit.models import AuditEntry
 
@@ -68,6 +70,34 @@ def _fit(field: str, value: str) -> str:
     return str(_clean(value or ""))[:limit]
 
 
+#: A play is one access however many range requests the player makes (seeking, buffering,
+#: re-opening the file): a second play of the same file by the same person within this many
+#: seconds is not logged again.
+ACCESS_WINDOW_SECS = 15 * 60
+
+
+def record_access(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    action: AuditEntry.Action,
+    target_key: str,
+    target_id: str,
+    within_secs: int = ACCESS_WINDOW_SECS,
+    **where: Any,
+) -> AuditEntry | None:
+    """Log one access (download or play) of the file ``target_id``, unless the same person's same
+    access to it was logged less than ``within_secs`` ago. Returns the entry written, if any."""
+    account = user if isinstance(user, get_user_model()) and user.is_authenticated else None
+    if within_secs > 0 and account is not None:
+        since = timezone.now() - timedelta(seconds=within_secs)
+        recent = AuditEntry.objects.filter(
+            user=account, action=str(action), succeeded=True, created_at__gte=since
+        ).filter(**{f"target__{target_key}": target_id})
+        if recent.exists():
+            return None
+    return record_action(user=user, action=action, target={target_key: target_id}, **where)
+
+
 @dataclass
 class Outcome:
     """What an accepted action reports: the sentence, and any place learned from Telnyx's answer."""
@@ -119,6 +149,7 @@ class AuditFilters:
     user: str = ""
     action: str = ""
     room: str = ""
+    category: str = ""  # "change", "access" or "" (both)
 
 
 @dataclass(slots=True)
@@ -143,9 +174,26 @@ def entries_for(*, user: Any, filters: AuditFilters) -> AuditScope:
         entries = entries.filter(action=filters.action)
     if filters.room:
         entries = entries.filter(room_id=filters.room) | entries.filter(room_name=filters.room)
+    access = [str(a) for a in AuditEntry.ACCESS_ACTIONS]
+    if filters.category == AuditEntry.Category.ACCESS:
+        entries = entries.filter(action__in=access)
+    elif filters.category == AuditEntry.Category.CHANGE:
+        entries = entries.exclude(action__in=access)
     usernames = list(scope.order_by().values_list("username", flat=True).distinct()) if sees_all else []
-    rooms = list(scope.exclude(room_id="").order_by().values_list("room_id", "room_name").distinct())
+    names = room_names(scope)
+    rooms = sorted(names.items(), key=lambda pair: (pair[1] or "~").casefold())
     return AuditScope(entries=entries, sees_all=sees_all, usernames=usernames, rooms=rooms)
+
+
+def room_names(entries: QuerySet[AuditEntry]) -> dict[str, str]:
+    """room id -> the name any entry recorded for it ("" when none did): entries written before a
+    room's name was known (a download, a composition) read with the name a later entry learned."""
+    names: dict[str, str] = {}
+    pairs = entries.exclude(room_id="").order_by().values_list("room_id", "room_name").distinct()
+    for room_id, room_name in pairs:
+        if room_name or room_id not in names:
+            names[room_id] = room_name
+    return names
 
 
 CSV_HEADER = (

@@ -24,6 +24,7 @@ def audit_list(request: HtmxRequest) -> HttpResponse:
     filters = form.filters()
     scope = services.entries_for(user=request.user, filters=filters)
     page = Paginator(scope.entries, 50).get_page(request.GET.get("page"))
+    names = dict(scope.rooms)
     context = {
         "page": page,
         "form": form,
@@ -32,6 +33,8 @@ def audit_list(request: HtmxRequest) -> HttpResponse:
         "actions": AuditEntry.Action.choices,
         "usernames": scope.usernames,
         "rooms": scope.rooms,
+        "rows": [(e, e.room_name or names.get(e.room_id, "")) for e in page.object_list],
+        "categories": AuditEntry.Category.choices,
         "query": query_without(request, "page"),
     }
     return render(request, partial_for(request, "audit/list.html", {"audit-table": "audit-table"}), context)

@@ -10,8 +10,10 @@ def _sync_roles_after_migrate(sender, **kwargs):  # type: ignore[no-untyped-def]
     from django.apps import apps
     from django.contrib.auth.models import Group, Permission
 
-    # post_migrate is sent once per app; by the last one every app's permissions exist.
-    if sender is not list(apps.get_app_configs())[-1]:
+    # post_migrate is sent once per app that has models; by the last one every app's permissions
+    # exist. (An app without models.py, such as accounts, is sent none: it cannot be "the last".)
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is not with_models[-1]:
         return
 
     from dashboard.roles import sync_role_groups

@@ -15,6 +15,7 @@ NAVIGATION = (
     ("audit:list", "Audit log", "view_dashboard"),
     ("webhooks:list", "Events", "manage_rooms"),
     ("webhooks:setup", "Webhooks", "manage_rooms"),
+    ("accounts:people", "People", "manage_users"),
 )
 
 

@@ -34,11 +34,18 @@ PERMISSIONS: dict[str, str] = {
     "manage_rooms": "Create, edit and delete rooms",
     "delete_recordings": "Delete recordings and compositions",
     "view_all_audit": "See every user's entries in the audit log",
+    "manage_users": "Add people, set their role, deactivate them and reset their password",
 }
 
 VIEWER_PERMISSIONS = ("view_dashboard", "download_recordings", "create_compositions")
 MODERATOR_PERMISSIONS = (*VIEWER_PERMISSIONS, "moderate_sessions", "create_join_tokens")
-ADMIN_PERMISSIONS = (*MODERATOR_PERMISSIONS, "manage_rooms", "delete_recordings", "view_all_audit")
+ADMIN_PERMISSIONS = (
+    *MODERATOR_PERMISSIONS,
+    "manage_rooms",
+    "delete_recordings",
+    "view_all_audit",
+    "manage_users",
+)
 
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.VIEWER: VIEWER_PERMISSIONS,
@@ -63,16 +70,19 @@ def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
     return max(held, key=_RANK.__getitem__) if held else None
 
 
-def sync_role_groups(group_model, permission_model) -> None:  # type: ignore[no-untyped-def]
+def sync_role_groups(group_model, permission_model, *, partial: bool = False) -> None:  # type: ignore[no-untyped-def]
     """Create the three groups and give each exactly its permissions.
 
     Takes the models as arguments so the data migration can pass its historical models. Admin also
     receives every model permission of ``ADMIN_MODEL_APPS`` (to use Django's admin site); it runs
     again after every ``migrate`` so models added later are covered.
+
+    ``partial``: grant only the permissions that exist yet (a data migration runs against the
+    permissions of its time; ``migrate`` ends with a full sync).
     """
     custom = {p.codename: p for p in permission_model.objects.filter(content_type__app_label="dashboard")}
     missing = set(PERMISSIONS) - set(custom)
-    if missing:
+    if missing and not partial:
         raise RuntimeError(f"Permissions not created yet: {', '.join(sorted(missing))}")
     model_permissions = list(
         permission_model.objects.filter(content_type__app_label__in=ADMIN_MODEL_APPS).exclude(
@@ -81,7 +91,7 @@ def sync_role_groups(group_model, permission_model) -> None:  # type: ignore[no-
     )
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=role.value)
-        wanted = [custom[c] for c in codenames]
+        wanted = [custom[c] for c in codenames if c in custom]
         if role is Role.ADMIN:
             wanted += model_permissions
         group.permissions.set(wanted)

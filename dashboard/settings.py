@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "rooms",
     "recordings",
     "webhooks",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -132,7 +133,11 @@ TEMPLATES = [
                 "dashboard.context_processors.navigation",
             ],
             # {% partialdef %} and {% partial %} everywhere without {% load %}, as in Django 6.
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": [
+                "template_partials.templatetags.partials",
+                # duration, size_mb, day, when, clock: one way to write units on every page.
+                "dashboard.templatetags.display",
+            ],
         },
     },
 ]
@@ -227,6 +232,19 @@ TELNYX_WEBHOOK_PUBLIC_KEY = env_str("TELNYX_WEBHOOK_PUBLIC_KEY")
 DASHBOARD_PUBLIC_URL = env_str("DASHBOARD_PUBLIC_URL").rstrip("/")
 if DASHBOARD_PUBLIC_URL:
     env_url("DASHBOARD_PUBLIC_URL", DASHBOARD_PUBLIC_URL)
+# The team's video client, where a join token takes a person: {room_id}, {room_name}, {token}
+# (e.g. https://meet.example.com/{room_id}?token={token}). Set, the token panel offers a link and a QR code.
+JOIN_URL_TEMPLATE = env_str("JOIN_URL_TEMPLATE")
+if JOIN_URL_TEMPLATE:
+    env_url("JOIN_URL_TEMPLATE", JOIN_URL_TEMPLATE)
+    if "{token}" not in JOIN_URL_TEMPLATE:
+        raise ImproperlyConfigured("JOIN_URL_TEMPLATE must contain {token}, where the join token goes.")
+    try:
+        JOIN_URL_TEMPLATE.format_map({"room_id": "", "room_name": "", "token": ""})
+    except (KeyError, ValueError, IndexError) as exc:
+        raise ImproperlyConfigured(
+            f"JOIN_URL_TEMPLATE may use only {{room_id}}, {{room_name}} and {{token}}: {exc}"
+        ) from None
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 65_536, minimum=1024, maximum=1_048_576)
 WEBHOOK_EVENTS_KEEP_DAYS = env_int("WEBHOOK_EVENTS_KEEP_DAYS", 30, minimum=1)
 TELNYX_CONNECT_TIMEOUT = env_float("TELNYX_CONNECT_TIMEOUT", 5.0, minimum=0.1, maximum=60)

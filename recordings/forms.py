@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django import forms
 
+from dashboard.widgets import DayInput
 from recordings import layouts
 from recordings.services import deletion
 from recordings.services.browse import RecordingFilters
@@ -25,7 +26,12 @@ SORT_CHOICES = [
 class RecordingFilterForm(forms.Form):
     room = forms.ChoiceField(required=False, label="Room")
     session = forms.CharField(required=False, label="Session id", max_length=64)
-    participant = forms.CharField(required=False, label="Participant (id or name)", max_length=255)
+    participant = forms.CharField(
+        required=False,
+        label="Participant (name or id)",
+        max_length=255,
+        widget=forms.TextInput(attrs={"list": "participant-names", "autocomplete": "off"}),
+    )
     type = forms.ChoiceField(
         required=False, choices=[("", "Any type"), ("audio", "Audio"), ("video", "Video")]
     )
@@ -38,12 +44,8 @@ class RecordingFilterForm(forms.Form):
             ("gone", "Deleted in Telnyx"),
         ],
     )
-    started_from = forms.DateField(
-        required=False, label="Started from", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    started_to = forms.DateField(
-        required=False, label="Started until", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    started_from = forms.DateField(required=False, label="Started from", widget=DayInput())
+    started_to = forms.DateField(required=False, label="Started until", widget=DayInput())
     min_duration = forms.IntegerField(required=False, min_value=0, label="Min. duration (s)")
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
 
@@ -58,8 +60,16 @@ class RecordingFilterForm(forms.Form):
         "min_duration",
     )
 
-    def __init__(self, *args: Any, rooms: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        rooms: Sequence[tuple[str, str]] = (),
+        participants: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # The names offered as the participant filter is typed (a <datalist> on the page).
+        self.participant_names = list(participants)
         cast(forms.ChoiceField, self.fields["room"]).choices = [("", "Any room")] + [
             (room_id, name or room_id[:8]) for room_id, name in rooms
         ]

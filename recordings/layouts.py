@@ -81,8 +81,45 @@ def preview(layout: VideoLayout, *, width: int, height: int, names: dict[str, st
                 "w": shown.get("width", width),
                 "h": shown.get("height", height),
                 "colour": _COLOURS[i % len(_COLOURS)],
+                "swatch": "abc"[i % len(_COLOURS)],  # the legend's colour class (no inline style)
                 "label": label,
                 "grid": f"{shown.get('max_columns', 'auto')}×{shown.get('max_rows', 'auto')}",
             }
         )
-    return {"width": width, "height": height, "regions": regions}
+    return {
+        "width": width,
+        "height": height,
+        "regions": regions,
+        "overlaps": overlapping_regions(layout),
+    }
+
+
+def overlapping_regions(layout: VideoLayout) -> list[tuple[str, str]]:
+    """Pairs of region names whose rectangles overlap (the one with the higher ``z_pos`` hides part
+    of the other): worth a warning, since Telnyx composes them without complaint."""
+    boxes = [
+        (
+            name,
+            shown.get("x_pos", 0),
+            shown.get("y_pos", 0),
+            shown.get("x_pos", 0) + shown.get("width", 0),
+            shown.get("y_pos", 0) + shown.get("height", 0),
+        )
+        for name, shown in layout.items()
+    ]
+    pairs = []
+    for i, (a, ax0, ay0, ax1, ay1) in enumerate(boxes):
+        for b, bx0, by0, bx1, by1 in boxes[i + 1 :]:
+            if ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1:
+                pairs.append((a, b))
+    return pairs
+
+
+def parse_resolution(resolution: str, *, default: tuple[int, int] = (1280, 720)) -> tuple[int, int]:
+    """``"1280x720"`` as (1280, 720); the default for anything else."""
+    width, _, height = (resolution or "").lower().partition("x")
+    try:
+        parsed = int(width), int(height)
+    except ValueError:
+        return default
+    return parsed if parsed[0] > 0 and parsed[1] > 0 else default

@@ -29,7 +29,11 @@ PAGE_SIZE = 50
 @permission_required("view_dashboard")
 def recording_list(request: HtmxRequest) -> HttpResponse:
     summary = browse.current_summary()  # kept figures, rooms and last sync: one query
-    form = RecordingFilterForm(request.GET or None, rooms=browse.known_rooms(summary))
+    form = RecordingFilterForm(
+        request.GET or None,
+        rooms=browse.known_rooms(summary),
+        participants=browse.known_participants(summary),
+    )
     filters = form.to_filters()
     sort = form.sort_key if form.is_bound else "-date"
     page = browse.recording_page(
@@ -80,7 +84,10 @@ def _serve(request: HtmxRequest, record: Recording | Composition) -> HttpRespons
     download when it is done, whether the browser read it all or went away."""
     try:
         download = downloads.open_download(
-            user=request.user, record=record, byte_range=request.headers.get("Range")
+            user=request.user,
+            record=record,
+            byte_range=request.headers.get("Range"),
+            play=request.GET.get("inline") == "1",
         )
     except downloads.RangeNotSatisfiable as exc:
         refusal = HttpResponse(status=416)
@@ -192,9 +199,11 @@ def composition_list(request: HtmxRequest) -> HttpResponse:
     else:
         listed = browse.filter_compositions(session_id=session_id)
     page = Paginator(listed, PAGE_SIZE).get_page(page_number(request))
+    room_names = dict(browse.known_rooms())
     context = {
         "page": page,
         "compositions": page.object_list,
+        "rows": [(c, room_names.get(c.room_id) or "", _room_url(c.room_id)) for c in page.object_list],
         "session_id": session_id,
         "query": query_without(request, "page"),
         "can_delete": request.user.has_perm("dashboard.delete_recordings"),
@@ -202,6 +211,11 @@ def composition_list(request: HtmxRequest) -> HttpResponse:
         "can_download": request.user.has_perm("dashboard.download_recordings"),
     }
     return render(request, "compositions/list.html", context)
+
+
+def _room_url(room_id: str) -> str:
+    """The room's page, for a room named by a real Telnyx id (else no link)."""
+    return reverse("rooms:detail", args=[room_id]) if is_telnyx_id(room_id) else ""
 
 
 @permission_required("create_compositions")
@@ -248,8 +262,21 @@ def composition_new(request: HtmxRequest) -> HttpResponse:
 @permission_required("view_dashboard")
 def composition_detail(request: HtmxRequest, composition_id: str) -> HttpResponse:
     composition = get_object_or_404(Composition, telnyx_id=composition_id)
+    place = compositions.composition_place(composition)
+    drawing = None
+    if isinstance(composition.video_layout, dict) and composition.video_layout:
+        width, height = layouts.parse_resolution(composition.resolution)
+        drawing = layouts.preview(
+            composition.video_layout, width=width, height=height, names=place.source_names
+        )
     context = {
         "composition": composition,
+        "place": place,
+        "room_url": _room_url(composition.room_id),
+        "session_url": reverse("sessions:detail", args=[composition.session_id])
+        if is_telnyx_id(composition.session_id)
+        else "",
+        "preview": drawing,
         "can_delete": request.user.has_perm("dashboard.delete_recordings"),
         "can_download": request.user.has_perm("dashboard.download_recordings"),
     }

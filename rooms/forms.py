@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 from django import forms
 
 from dashboard.converters import is_telnyx_id
 from dashboard.telnyx import Room
+from dashboard.widgets import DayInput
 from rooms import services, tokens
 
 
@@ -55,21 +59,25 @@ class RoomForm(forms.Form):
 
 class RoomFilterForm(forms.Form):
     q = forms.CharField(label="Name contains", required=False)
-    created_from = forms.DateField(
-        label="Created from", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        label="Created to", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = forms.DateField(label="Created from", required=False, widget=DayInput())
+    created_to = forms.DateField(label="Created to", required=False, widget=DayInput())
 
 
 class SessionFilterForm(forms.Form):
     STATUS_CHOICES = [("", "Any"), ("active", "Live"), ("ended", "Ended")]
     status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
-    room = forms.CharField(label="Room id", required=False)
-    on_date = forms.DateField(
-        label="Started on", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    room = forms.ChoiceField(label="Room", required=False)
+    on_date = forms.DateField(label="Started on", required=False, widget=DayInput())
+
+    def __init__(self, *args: Any, rooms: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "Any room"), *((rid, name or f"unnamed {rid[:8]}") for rid, name in rooms)]
+        # A room named in the address but not in the list (Telnyx unreachable, or just created)
+        # is still a valid filter when it is a Telnyx id.
+        asked = str(self.data.get("room") or "").strip()
+        if asked and is_telnyx_id(asked) and asked not in {c for c, _ in choices}:
+            choices.append((asked, f"room {asked[:8]}"))
+        cast(forms.ChoiceField, self.fields["room"]).choices = choices
 
     def active(self) -> bool | None:
         return {"active": True, "ended": False}.get(self.cleaned_data.get("status") or "")

@@ -75,6 +75,15 @@ class SessionRow:
     session: RoomSession
     room_name: str
     present: int | None = None
+    joined: int | None = None  # everyone who took part (participants listed with the session)
+
+    @property
+    def duration_secs(self) -> int | None:
+        """How long it lasted (so far, for a live session)."""
+        start = self.session.created_at
+        if start is None:
+            return None
+        return _seconds(start, self.session.ended_at or timezone.now())
 
 
 @dataclass(slots=True)
@@ -336,10 +345,41 @@ def list_sessions(
             room_id=room_id or None,
             active=active,
             date_created_at=on_date,
+            include_participants=True,
         )
         names = room_names([s.room_id or "" for s in result.items])
-    rows = [SessionRow(session=s, room_name=names.get(s.room_id or "", "")) for s in result.items]
+    rows = [
+        SessionRow(
+            session=s,
+            room_name=names.get(s.room_id or "", ""),
+            present=sum(1 for p in s.participants or [] if p.left_at is None) if s.active else 0,
+            joined=len(s.participants) if s.participants is not None else None,
+        )
+        for s in result.items
+    ]
     return Listing(items=rows, meta=result.meta)
+
+
+ROOM_CHOICES_TTL_SECS = 60
+
+
+def room_choices() -> list[tuple[str, str]]:
+    """(room id, name) of every room, by name: the sessions filter's dropdown. Cached a minute
+    for everyone (names rarely change); empty when Telnyx cannot answer (the filter then takes the
+    room from the address only)."""
+    cached = cache.get("rooms:choices")
+    if cached is not None:
+        return list(cached)
+    try:
+        with telnyx_call("list the rooms"):
+            rooms = list(get_client().iter_rooms())
+    except Unavailable:
+        return []
+    choices = sorted(((r.id, r.unique_name or "") for r in rooms), key=lambda c: (c[1] or "~").casefold())
+    cache.set("rooms:choices", choices, ROOM_CHOICES_TTL_SECS)
+    for room in rooms:
+        _remember_name(room)
+    return choices
 
 
 def live_sessions() -> list[SessionRow]:

@@ -24,7 +24,8 @@ from dashboard.errors import NotFound, UserError, add_to_form
 from dashboard.last_known import Snapshot, last_known
 from dashboard.pages import HtmxRequest, page_number, partial_for, query_without
 from dashboard.roles import permission_required
-from rooms import moderation, services, tokens
+from dashboard.telnyx import ClientToken
+from rooms import join_links, moderation, services, tokens
 from rooms.forms import (
     JoinTokenForm,
     ModerationForm,
@@ -241,6 +242,7 @@ _TOKEN_DEFAULTS = {
     "refresh_token": "",
     "refresh_expires_at": "",
     "refreshed": False,
+    "join": None,
 }
 
 
@@ -253,6 +255,11 @@ def _token_answer(request: HtmxRequest, room_id: str, **token_context: Any) -> H
         **token_context,
         **_moderation_perms(request),
     }
+    token: ClientToken | None = context.get("token")
+    if token is not None and token.token:
+        context["join"] = join_links.join_link(
+            room_id=room_id, room_name=context["room_name"], token=token.token
+        )
     if request.htmx:
         response = render(request, "rooms/detail.html#join-token", context)
     else:
@@ -268,11 +275,11 @@ def _token_answer(request: HtmxRequest, room_id: str, **token_context: Any) -> H
 @permission_required("view_dashboard")
 @require_GET
 def session_list(request: HtmxRequest) -> HttpResponse:
-    form = SessionFilterForm(request.GET or None)
+    form = SessionFilterForm(request.GET or None, rooms=services.room_choices())
     filters: dict[str, Any] = {}
     if form.is_valid():
         filters = {
-            "room_id": form.cleaned_data["room"].strip() or None,
+            "room_id": form.cleaned_data["room"] or None,
             "active": form.active(),
             "on_date": form.cleaned_data["on_date"],
         }

@@ -1,7 +1,7 @@
 """Fail when a module outgrows what one reader takes in: a sign that it holds more than one noun.
 
-Limits: 450 lines in the dashboard's packages (the Telnyx client excepted: one class per API, kept
-whole on purpose), 600 in the sandbox. Migrations are generated and not counted.
+Limits: 450 lines in the dashboard's packages, accounts included (the Telnyx client excepted: one
+class per API, kept whole on purpose), 600 in the sandbox. Migrations are generated and not counted.
 """
 
 from __future__ import annotations
@@ -10,7 +10,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LIMITS = {"dashboard": 450, "rooms": 450, "recordings": 450, "audit": 450, "webhooks": 450, "sandbox": 600}
+LIMITS = {
+    "dashboard": 450,
+    "rooms": 450,
+    "recordings": 450,
+    "audit": 450,
+    "webhooks": 450,
+    "accounts": 450,
+    "sandbox": 600,
+}
 EXEMPT = {"dashboard/telnyx/client.py"}
 
 

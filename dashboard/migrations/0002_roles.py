@@ -12,7 +12,8 @@ def create_role_groups(apps, schema_editor):  # type: ignore[no-untyped-def]
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    sync_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    # Partial: permissions added by later migrations (0003 manage_users) are granted after migrate.
+    sync_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), partial=True)
 
 
 def remove_role_groups(apps, schema_editor):  # type: ignore[no-untyped-def]

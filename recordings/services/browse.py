@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, QuerySet, Subquery, Sum
 from django.db.models.functions import JSONObject, TruncDate
@@ -326,6 +327,29 @@ def storage_per_day(
 def known_rooms(summary: Summary | None = None) -> list[tuple[str, str]]:
     """(room id, name) of the rooms that have recordings, for the filter's choices."""
     return list((summary or current_summary()).rooms)
+
+
+def known_participants(summary: Summary, limit: int = 500) -> list[str]:
+    """Names of the participants that have recordings (resolved by the sync), for the filter's
+    suggestions: the participant filter matches a name as well as an id. Names change only when a
+    sync runs, so they are kept per sync run."""
+    run = summary.last_sync.pk if summary.last_sync is not None else 0
+    key = f"recordings:known-participants:{run}"
+    names = cache.get(key)
+    if names is None:
+        names = sorted(
+            {
+                name
+                for name in Recording.objects.exclude(participant_context__isnull=True)
+                .exclude(participant_context="")
+                .order_by()
+                .values_list("participant_context", flat=True)
+                .distinct()[:limit]
+            },
+            key=str.casefold,
+        )
+        cache.set(key, names, 300)
+    return list(names)
 
 
 def recent_sessions(limit: int = 50) -> list[dict[str, Any]]:

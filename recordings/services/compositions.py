@@ -8,7 +8,8 @@ archived when the archive is on.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.services import audited
+from dashboard import display
 from dashboard.celery import enqueue
 from dashboard.errors import NotFound, Refused, UserError, telnyx_call
 from dashboard.telnyx import get_client
@@ -53,11 +55,48 @@ def session_video_recordings(*, session_id: str) -> list[Recording]:
 
 
 def video_sources(*, session_id: str) -> list[tuple[str, str]]:
-    """(recording id, label) of the session's video recordings: the choices of a layout's sources."""
-    return [
-        (r.telnyx_id, f"{r.participant_context or r.participant_id[:8]} · {r.duration_secs or 0}s")
-        for r in session_video_recordings(session_id=session_id)
-    ]
+    """(recording id, label) of the session's video recordings: the choices of a layout's sources.
+
+    The label leads with the participant's name (the layout preview shows the part before the
+    first " · "), then how long and from when: "bob · 31 min 36 s · from 14:05:09 UTC".
+    """
+    return [(r.telnyx_id, source_label(r)) for r in session_video_recordings(session_id=session_id)]
+
+
+def source_label(recording: Recording) -> str:
+    who = recording.participant_context or f"unnamed participant {recording.participant_id[:8]}"
+    parts = [who, display.duration(recording.duration_secs)]
+    if recording.started_at:
+        parts.append(f"from {display.clock(recording.started_at)}")
+    return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class CompositionPlace:
+    """Where a composition comes from, in names: its room, its session's start, and the names of
+    the recordings its layout shows."""
+
+    room_name: str
+    session_started_at: datetime | None
+    source_names: dict[str, str]
+
+
+def composition_place(composition: Composition) -> CompositionPlace:
+    """Names for a composition's room, session and sources, from the local recordings (no API call)."""
+    recordings = list(
+        Recording.objects.filter(session_id=composition.session_id).only(
+            "telnyx_id", "room_name", "participant_context", "participant_id", "started_at"
+        )
+    )
+    room_name = next((r.room_name for r in recordings if r.room_name), "")
+    starts = [r.started_at for r in recordings if r.started_at]
+    return CompositionPlace(
+        room_name=room_name,
+        session_started_at=min(starts) if starts else None,
+        source_names={
+            r.telnyx_id: r.participant_context or f"unnamed {r.participant_id[:8]}" for r in recordings
+        },
+    )
 
 
 def ensure_session_ended(*, session_id: str) -> None:
@@ -86,7 +125,13 @@ def create_composition(
             )
         target["composition_id"] = remote.id
         outcome.message = f"Composition {remote.id} requested ({resolution})."
-        outcome.where = {"room_id": remote.room_id or ""}
+        # The room by name too, as the recordings know it, so the audit log reads as a name.
+        room_name = (
+            Recording.objects.filter(session_id=session_id, room_name__gt="")
+            .values_list("room_name", flat=True)
+            .first()
+        )
+        outcome.where = {"room_id": remote.room_id or "", "room_name": room_name or ""}
     with transaction.atomic():
         upsert_compositions([remote])
         composition = Composition.objects.get(telnyx_id=remote.id)

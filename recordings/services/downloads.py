@@ -16,7 +16,7 @@ from typing import Any, BinaryIO, Literal
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from audit.services import record_action
+from audit.services import ACCESS_WINDOW_SECS, record_access, record_action
 from dashboard.errors import NotFound, Refused, UserError, telnyx_call
 from dashboard.telnyx import (
     BadRequestError,
@@ -73,10 +73,14 @@ class Download:
             self.release()
 
 
-def open_download(*, user: Any, record: Recording | Composition, byte_range: str | None = None) -> Download:
-    """Open the file for ``user`` and audit it: one entry per download or play, not one per seek
-    (a range starting past 0 is a player fetching more of a file already logged); a failure is
-    audited too, except a range outside the file or a composition not ready yet.
+def open_download(
+    *, user: Any, record: Recording | Composition, byte_range: str | None = None, play: bool = False
+) -> Download:
+    """Open the file for ``user`` and log the access (the audit log's "access" category): one entry
+    per download, and one per play however many requests the player makes (a range starting past 0
+    is a player fetching more of a file already logged; a play of the same file by the same person
+    within ``audit.services.ACCESS_WINDOW_SECS`` is the same play). A failure is logged too, except
+    a range outside the file or a composition not ready yet.
 
     The caller closes the result.
     """
@@ -85,10 +89,10 @@ def open_download(*, user: Any, record: Recording | Composition, byte_range: str
     except (RangeNotSatisfiable, NotReady):
         raise
     except UserError as exc:
-        _audit(user=user, record=record, succeeded=False, message=exc.message)
+        _audit(user=user, record=record, play=play, succeeded=False, message=exc.message)
         raise
     if not byte_range or byte_range.replace(" ", "").startswith("bytes=0-"):
-        _audit(user=user, record=record, succeeded=True)
+        _audit(user=user, record=record, play=play, succeeded=True)
     return download
 
 
@@ -225,17 +229,38 @@ def parse_byte_range(header: str | None, total: int) -> tuple[int, int] | None |
     return start, min(end, total - 1)
 
 
-def _audit(*, user: Any, record: Recording | Composition, succeeded: bool, message: str = "") -> None:
+def _audit(
+    *, user: Any, record: Recording | Composition, play: bool, succeeded: bool, message: str = ""
+) -> None:
     is_recording = isinstance(record, Recording)
-    record_action(
+    Action = AuditEntry.Action
+    if is_recording:
+        action = Action.RECORDING_PLAY if play else Action.RECORDING_DOWNLOAD
+    else:
+        action = Action.COMPOSITION_PLAY if play else Action.COMPOSITION_DOWNLOAD
+    where = {
+        "room_id": record.room_id,
+        "room_name": getattr(record, "room_name", None) or "",
+        "session_id": record.session_id,
+    }
+    target_key = "recording_id" if is_recording else "composition_id"
+    if not succeeded:
+        record_action(
+            user=user,
+            action=action,
+            succeeded=False,
+            message=message,
+            target={target_key: record.telnyx_id},
+            **where,
+        )
+        return
+    record_access(
         user=user,
-        action=AuditEntry.Action.RECORDING_DOWNLOAD
-        if is_recording
-        else AuditEntry.Action.COMPOSITION_DOWNLOAD,
-        succeeded=succeeded,
-        message=message or f"Downloaded {download_filename(record)}.",
-        room_id=record.room_id,
-        room_name=getattr(record, "room_name", None) or "",
-        session_id=record.session_id,
-        target={("recording_id" if is_recording else "composition_id"): record.telnyx_id},
+        action=action,
+        target_key=target_key,
+        target_id=record.telnyx_id,
+        within_secs=ACCESS_WINDOW_SECS if play else 0,
+        succeeded=True,
+        message=f"{'Played' if play else 'Downloaded'} {download_filename(record)}.",
+        **where,
     )

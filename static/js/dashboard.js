@@ -45,4 +45,17 @@
   setInterval(tick, 1000);
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:afterSettle", tick);
+
+  // Open menus (<details class="menu">, the phone menu) close on a click elsewhere or on Escape.
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu[open], details.nav-phone[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest("details.menu, details.nav-phone"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null);
+  });
 })();

@@ -30,7 +30,8 @@
     player.play().catch(function () { /* autoplay may be refused; the controls are there */ });
   });
 
-  // <section data-show-when="layout=custom">: shown only when that choice is selected.
+  // <section data-show-when="layout=custom">: shown only when that choice is selected
+  // ("layout=single|side_by_side": when either is).
   function applyConditions(root) {
     root.querySelectorAll("[data-show-when]").forEach(function (el) {
       const [name, value] = el.dataset.showWhen.split("=");
@@ -38,7 +39,7 @@
       const checked = form.querySelector("[name='" + name + "']:checked");
       const select = form.querySelector("select[name='" + name + "']");
       const current = checked ? checked.value : (select ? select.value : null);
-      el.hidden = current !== value;
+      el.hidden = value.split("|").indexOf(current) === -1;
     });
   }
   document.addEventListener("change", function () { applyConditions(document); });
