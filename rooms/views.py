@@ -33,6 +33,7 @@ from rooms.forms import (
     SessionFilterForm,
 )
 from rooms.timeline import build_timeline
+from webhooks import room_urls
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -75,7 +76,8 @@ def room_list(request: HtmxRequest) -> HttpResponse:
 @permission_required("manage_rooms")
 @require_http_methods(["GET", "POST"])
 def room_new(request: HtmxRequest) -> HttpResponse:
-    form = RoomForm(request.POST or None)
+    # A new room sends its events to this dashboard unless the admin changes the URL.
+    form = RoomForm(request.POST or None, initial={"webhook_event_url": room_urls.receiver_url()})
     if request.method == "POST" and form.is_valid():
         try:
             room = services.create_room(user=request.user, **form.cleaned_data)
