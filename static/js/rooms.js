@@ -68,11 +68,9 @@
       if (b.dataset.confirm) b.dataset.confirm = "Kick " + (row.dataset.name || "this participant") + " from the session?";
     });
     m.dataset.for = row.id;
-    m.hidden = false;
-    const at = button.getBoundingClientRect();
-    const parent = m.offsetParent ? m.offsetParent.getBoundingClientRect() : { left: 0, top: 0 };
-    m.style.left = Math.max(0, at.right - parent.left - m.offsetWidth) + "px";
-    m.style.top = (at.bottom - parent.top + 4) + "px";
+    const label = m.querySelector("[data-row-menu-name]");
+    if (label) label.textContent = row.dataset.name || "";
+    m.hidden = false;  // placed by CSS (no inline styles: the CSP forbids them)
     const first = m.querySelector("button");
     if (first) first.focus();
   }
