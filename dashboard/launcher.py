@@ -2,7 +2,9 @@
 
 Checks that the dashboard's port (and the sandbox's, when it runs) is free, then starts, in order: the
 Telnyx sandbox with demo data (only when ``TELNYX_API_KEY`` is unset), the migrations, the web server
-(gunicorn), a Celery worker and Celery beat. Imports nothing from Django itself: it prepares the
+(gunicorn), a Celery worker and Celery beat. With the sandbox the demo is event-driven: the
+dashboard takes the sandbox's webhook public key and the demo rooms post their events to it.
+Imports nothing from Django itself: it prepares the
 environment the Django processes read their settings from, and writes what it chose (secret key,
 sandbox URL and key, plain HTTP on localhost) to ``var/.env``, which settings read as defaults, so
 ``manage.py`` run by hand in another shell agrees with the running dashboard.
@@ -197,6 +199,11 @@ def main() -> int:
         else:
             _say("TELNYX_API_KEY is not set: starting the bundled Telnyx sandbox with demo data.")
             processes.append(("sandbox", _start_sandbox(env, var_dir, decided)))
+        host, port = env["DASHBOARD_HOST"], env.get("DASHBOARD_PORT") or "8000"
+        if with_sandbox and not env.get("DASHBOARD_PUBLIC_URL"):
+            # The demo is event-driven: the sandbox posts its rooms' events to this dashboard.
+            shown = host if ":" not in host else f"[{host}]"
+            _decide(env, decided, "DASHBOARD_PUBLIC_URL", f"http://{shown}:{port}")
         _say(f"Settings for manage.py in another shell: {write_decisions(var_dir, decided)}")
         manage = [PYTHON, "manage.py"]
         _run([*manage, "migrate", "--noinput", "-v", "0"], env)
@@ -205,7 +212,6 @@ def main() -> int:
         if "sandbox" in dict(processes):
             # The demo's recordings are on the recordings page from the first minute.
             _run([*manage, "sync_recordings"], env)
-        host, port = env["DASHBOARD_HOST"], env.get("DASHBOARD_PORT") or "8000"
         commands = {
             "web": [
                 PYTHON, "-m", "gunicorn", "dashboard.wsgi", "--bind", f"{host}:{port}", "--workers", "2",
@@ -222,6 +228,8 @@ def main() -> int:
             # Own sessions: Ctrl-C reaches only this launcher, which then stops each child in order.
             child = subprocess.Popen(command, cwd=BASE_DIR, env=env, text=True, start_new_session=True)  # noqa: S603
             processes.append((name, child))
+        if "sandbox" in dict(processes):
+            _run([*manage, "point_rooms_here"], env)  # the demo rooms' events come here
         _say(
             f"Dashboard: http://{host if ':' not in host else f'[{host}]'}:{port}/  (Ctrl-C stops everything)"
         )

@@ -269,6 +269,10 @@ TELNYX_BULKHEAD_SIZE = env_int("TELNYX_BULKHEAD_SIZE", 4, minimum=1, maximum=256
 
 # How often the live session's participant table and the overview's live rooms refresh.
 LIVE_SESSION_POLL_SECS = env_float("LIVE_SESSION_POLL_SECS", 3.0, minimum=0.2, maximum=60)
+# With events, pages read live state from the database; Telnyx is asked about a live session at most
+# once every LIVE_RECONCILE_SECS, however many consoles are open (one shared check per session).
+LIVE_RECONCILE_SECS = env_float("LIVE_RECONCILE_SECS", 15.0, minimum=1, maximum=600)
+LIVE_EVENTS_POLL_SECS = env_float("LIVE_EVENTS_POLL_SECS", 1.0, minimum=0.2, maximum=60)
 
 # --- Celery -------------------------------------------------------------------------------------
 

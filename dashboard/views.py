@@ -16,6 +16,7 @@ from dashboard.last_known import last_known
 from dashboard.pages import HtmxRequest
 from dashboard.roles import permission_required
 from recordings.services.browse import overview_stats
+from rooms import live as rooms_live
 from rooms import services as rooms_services
 
 
@@ -60,10 +61,15 @@ def overview(request: HtmxRequest) -> HttpResponse:
     HTMX polls ask for one part each (by target id): ``live-now`` and ``system-status``.
     """
     target = request.htmx.target if request.htmx else None
-    context: dict[str, Any] = {"poll_secs": float(settings.LIVE_SESSION_POLL_SECS) * 2}
+    on = rooms_live.webhooks_on()
+    # With events the live list reads the dashboard's own state (Telnyx once per reconcile period
+    # for every viewer together), so it can refresh often; without, it follows the polling period.
+    live_secs = settings.LIVE_EVENTS_POLL_SECS if on else settings.LIVE_SESSION_POLL_SECS
+    context: dict[str, Any] = {"poll_secs": float(live_secs) * 2}
     reads: dict[str, Callable[[], Any]] = {}
     if target in (None, "live-now"):
-        reads["live"] = lambda: last_known(rooms_services.live_sessions, default=[])
+        reads["live"] = lambda: last_known(rooms_live.live_sessions, default=[])
+        context["live_source"] = rooms_live.EVENTS if on else rooms_live.POLLING
     if target is None:
         reads["ended"] = lambda: last_known(rooms_services.list_sessions, active=False, page_size=8)
     if target in (None, "system-status"):

@@ -109,7 +109,14 @@ class RefreshTokenForm(forms.Form):
 
 
 def _is_participant_choice(value: object) -> bool:
-    return value == "all" or is_telnyx_id(value)
+    # One console row is one person: its value names each of their present connections, space-separated.
+    return value == "all" or (isinstance(value, str) and all(is_telnyx_id(v) for v in value.split()))
+
+
+def _ids(values: object) -> list[str]:
+    if not isinstance(values, list | tuple):
+        return []
+    return [v for value in values for v in str(value).split()]
 
 
 class ModerationForm(forms.Form):
@@ -134,7 +141,7 @@ class ModerationForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         scope = data.get("scope")
-        selected = list(data.get("selected") or [])
+        selected = _ids(data.get("selected"))
         if scope == "all":
             participants: str | list[str] = "all"
             exclude: list[str] = []
@@ -143,9 +150,9 @@ class ModerationForm(forms.Form):
         elif scope == "selected":
             participants, exclude = selected, []
         else:
-            given = list(data.get("participants") or [])
+            given = _ids(data.get("participants"))
             participants = "all" if given == ["all"] else given
-            exclude = list(data.get("exclude") or [])
+            exclude = _ids(data.get("exclude"))
         if participants != "all" and not participants:
             raise forms.ValidationError("Choose at least one participant first.")
         data["resolved"] = (participants, exclude)

@@ -10,8 +10,8 @@ it or not, and none raises for a refusal: a refused action is an answer the mode
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -20,7 +20,8 @@ from audit.models import AuditEntry
 from audit.services import record_action
 from dashboard.errors import Refused, UserError, telnyx_call
 from dashboard.telnyx import Room, RoomParticipant, get_client
-from rooms.services import SessionDetail, get_session
+from rooms import live
+from rooms.services import ParticipantRow, SessionDetail, get_session
 
 _ACTIONS: dict[str, tuple[AuditEntry.Action, str, str]] = {
     "mute": (AuditEntry.Action.MUTE, "mute", "muted"),
@@ -36,27 +37,50 @@ class ModerationResult:
     detail: SessionDetail | None = None
 
 
-def mute_state(*, session_id: str, participants: Sequence[RoomParticipant]) -> dict[str, bool]:
-    """participant id -> muted, from this dashboard's accepted mute/unmute actions (one query)."""
+@dataclass(frozen=True, slots=True)
+class MuteFact:
+    """What the dashboard knows of one participant's mute: its latest accepted action that applied."""
+
+    muted: bool
+    by: str
+    at: datetime
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.at)
+        return f"{'muted' if self.muted else 'unmuted'} by {self.by or 'someone'} at {local:%H:%M}"
+
+
+def mute_state(*, session_id: str, participants: Sequence[RoomParticipant]) -> dict[str, MuteFact]:
+    """participant id -> the latest mute fact, from this dashboard's accepted mute/unmute actions.
+
+    An action on "all" applies to those present when it was sent (joined before it, not left before
+    it), minus those it excluded: someone who had already left is never counted as muted or
+    unmuted by it. One query.
+    """
     entries = AuditEntry.objects.filter(
         session_id=session_id,
         action__in=[AuditEntry.Action.MUTE, AuditEntry.Action.UNMUTE],
         succeeded=True,
     ).order_by("created_at", "id")
-    state: dict[str, bool] = {}
-    joined = {p.id: p.joined_at for p in participants}
-    for entry in entries.only("action", "target", "created_at"):
+    state: dict[str, MuteFact] = {}
+    spans = {p.id: (p.joined_at, p.left_at) for p in participants}
+    for entry in entries.only("action", "target", "created_at", "username"):
         target = entry.target or {}
         chosen = target.get("participants")
         excluded = set(target.get("exclude") or [])
         sent_at = _parse_instant(target.get("sent_at")) or entry.created_at
         if chosen == "all":
-            ids = [pid for pid, at in joined.items() if at is None or at <= sent_at]
+            ids = [
+                pid
+                for pid, (joined, left) in spans.items()
+                if (joined is None or joined <= sent_at) and (left is None or left > sent_at)
+            ]
         else:
-            ids = [pid for pid in chosen or [] if pid in joined]
+            ids = [pid for pid in chosen or [] if pid in spans]
+        fact = MuteFact(muted=entry.action == AuditEntry.Action.MUTE, by=entry.username, at=sent_at)
         for pid in ids:
             if pid not in excluded:
-                state[pid] = entry.action == AuditEntry.Action.MUTE
+                state[pid] = fact
     return state
 
 
@@ -69,17 +93,71 @@ def _parse_instant(value: Any) -> datetime | None:
         return None
 
 
+@dataclass(slots=True)
+class Person:
+    """One row of the console: everyone who joined under the same context (a rejoin is a new
+    participant id at Telnyx; here it folds into the same row). No context: one row per id."""
+
+    key: str
+    label: str
+    rows: list[ParticipantRow] = field(default_factory=list)
+    mute: MuteFact | None = None
+
+    @property
+    def present(self) -> bool:
+        return any(r.present for r in self.rows)
+
+    @property
+    def present_ids(self) -> list[str]:
+        return [r.participant.id for r in self.rows if r.present]
+
+    @property
+    def latest(self) -> RoomParticipant:
+        return self.rows[-1].participant
+
+    @property
+    def joins(self) -> int:
+        return len(self.rows)
+
+    @property
+    def seconds_present(self) -> int:
+        return sum(r.seconds_present for r in self.rows)
+
+    @property
+    def first_joined_at(self) -> datetime | None:
+        return self.rows[0].participant.joined_at
+
+
+def people_of(detail: SessionDetail, mutes: dict[str, MuteFact]) -> list[Person]:
+    """The session's people, present first, then by first join; each person's joins in order."""
+    far = datetime.max.replace(tzinfo=UTC)
+    people: dict[str, Person] = {}
+    for row in sorted(detail.rows, key=lambda r: r.participant.joined_at or far):
+        context = row.participant.context or ""
+        key = context or row.participant.id
+        person = people.setdefault(key, Person(key=key, label=context or "(no context)"))
+        person.rows.append(row)
+    for person in people.values():
+        # Mute is per connection: a rejoin starts unknown, whatever was known of the earlier one.
+        person.mute = mutes.get(person.latest.id)
+    return sorted(people.values(), key=lambda p: (not p.present, p.first_joined_at or far))
+
+
 def with_mute_state(detail: SessionDetail) -> SessionDetail:
-    """The session's rows with the mute state the dashboard knows (``None`` where it knows none)."""
+    """The session's rows with the mute state the dashboard knows (``None`` where it knows none),
+    and its people (``detail.people``)."""
     mutes = mute_state(session_id=detail.session.id, participants=[r.participant for r in detail.rows])
     for row in detail.rows:
-        row.muted = mutes.get(row.participant.id)
+        fact = mutes.get(row.participant.id)
+        row.muted = fact.muted if fact else None
+    detail.people = people_of(detail, mutes)
     return detail
 
 
 def console(*, session_id: str, room: Room | None = None, with_room: bool = True) -> SessionDetail:
-    """The live console's view of a session: ``get_session`` plus the known mute state."""
-    return with_mute_state(get_session(session_id=session_id, room=room, with_room=with_room))
+    """The live console's view of a session (``rooms.live``: events over a shared Telnyx check)
+    with the known mute state and one row per person."""
+    return with_mute_state(live.session_detail(session_id=session_id, room=room, with_room=with_room))
 
 
 def _describe(
@@ -162,10 +240,17 @@ def moderate(
 
 
 def _detail_after_action(session_id: str) -> SessionDetail | None:
+    """The session after an action: asked of Telnyx now (the shared snapshot takes the answer), with
+    the events merged in."""
     try:
-        return get_session(session_id=session_id, with_room=False)
+        fresh = get_session(session_id=session_id, with_room=False)
     except UserError:
         return None
+    live.remember_session(fresh.session)
+    state = live.session_state(session_id)
+    detail = live.merge(fresh.session, state, session_id=session_id)
+    detail.source = live.mode_of(state)
+    return detail
 
 
 def end_session(*, user: Any, session_id: str) -> ModerationResult:

@@ -99,6 +99,11 @@ class SessionDetail:
     session: RoomSession
     room: Room | None
     rows: list[ParticipantRow] = field(default_factory=list)
+    #: Where the live state came from (``rooms.live``): "events" or "polling"; "" for a plain read.
+    source: str = ""
+    checked_at: datetime | None = None  # when Telnyx was last asked about it
+    stale_error: str = ""  # why Telnyx's answer is older than its period
+    people: list[Any] = field(default_factory=list)  # ``rooms.moderation.Person``, one per person
 
     @property
     def present(self) -> list[ParticipantRow]:

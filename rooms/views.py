@@ -7,11 +7,11 @@ outages become a banner over the last data the page could get (``dashboard.last_
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -25,7 +25,7 @@ from dashboard.last_known import Snapshot, last_known
 from dashboard.pages import HtmxRequest, page_number, partial_for, query_without
 from dashboard.roles import permission_required
 from dashboard.telnyx import ClientToken
-from rooms import join_links, moderation, services, tokens
+from rooms import join_links, live, moderation, services, tokens
 from rooms.forms import (
     JoinTokenForm,
     ModerationForm,
@@ -35,12 +35,9 @@ from rooms.forms import (
     SessionFilterForm,
 )
 from rooms.timeline import build_timeline
+from webhooks import room_urls
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _poll_secs() -> float:
-    return float(settings.LIVE_SESSION_POLL_SECS)
 
 
 def _moderation_perms(request: HtmxRequest) -> dict[str, bool]:
@@ -81,7 +78,8 @@ def room_list(request: HtmxRequest) -> HttpResponse:
 @permission_required("manage_rooms")
 @require_http_methods(["GET", "POST"])
 def room_new(request: HtmxRequest) -> HttpResponse:
-    form = RoomForm(request.POST or None)
+    # A new room sends its events to this dashboard unless the admin changes the URL.
+    form = RoomForm(request.POST or None, initial={"webhook_event_url": room_urls.receiver_url()})
     if request.method == "POST" and form.is_valid():
         try:
             room = services.create_room(user=request.user, **form.cleaned_data)
@@ -145,7 +143,29 @@ def _room_or_404(request: HtmxRequest, room_id: str) -> services.Room | None:
 @permission_required("view_dashboard")
 @require_GET
 def room_detail(request: HtmxRequest, room_id: str) -> HttpResponse:
+    if request.htmx and request.htmx.target == "live-session":
+        return _room_live(request, room_id)
     return _render_room_detail(request, room_id)
+
+
+def _live_list_poll_secs() -> float:
+    """The overview's and a room page's live lists: twice the console's period."""
+    return 2 * live.browser_poll_secs(live.EVENTS if live.webhooks_on() else live.POLLING)
+
+
+def _room_live(request: HtmxRequest, room_id: str) -> HttpResponse:
+    """The room page's live list, refreshed from live state like the overview's."""
+    snapshot = last_known(live.room_live, room_id=room_id)
+    if snapshot.value is not None:
+        moderation.with_mute_state(snapshot.value)
+    context = {
+        "room_id": room_id,
+        "live": snapshot.value,
+        "live_snapshot": snapshot,
+        "live_poll_secs": _live_list_poll_secs(),
+        **_moderation_perms(request),
+    }
+    return render(request, "rooms/detail.html#live-session", context)
 
 
 def _render_room_detail(request: HtmxRequest, room_id: str, **extra: Any) -> HttpResponse:
@@ -158,6 +178,8 @@ def _render_room_detail(request: HtmxRequest, room_id: str, **extra: Any) -> Htt
     except NotFound:
         raise Http404("No such room.") from None
     detail = snapshot.value
+    if detail is not None and detail.live is not None:
+        moderation.with_mute_state(detail.live)
     context = {
         "room_id": room_id,
         "snapshot": snapshot,
@@ -167,6 +189,8 @@ def _render_room_detail(request: HtmxRequest, room_id: str, **extra: Any) -> Htt
         "compositions": media.value.compositions if media.value else None,
         "media_error": media.error,
         "token_form": JoinTokenForm(),
+        "live": detail.live if detail else None,
+        "live_poll_secs": _live_list_poll_secs(),
         "sessions_query": query_without(request, "sessions_page"),
         **_TOKEN_DEFAULTS,
         **_moderation_perms(request),
@@ -302,14 +326,21 @@ def session_list(request: HtmxRequest) -> HttpResponse:
 @permission_required("view_dashboard")
 @require_GET
 def session_detail(request: HtmxRequest, session_id: str) -> HttpResponse:
+    """The console. Its table polls this view (target ``participant-table``) with the version it
+    shows: unchanged state answers 204 (htmx keeps the table), so an idle poll renders nothing."""
     table_only = bool(request.htmx) and request.htmx.target == "participant-table"
     try:
         snapshot = last_known(moderation.console, session_id=session_id, with_room=not table_only)
     except NotFound:
         raise Http404("No such session.") from None
     detail: services.SessionDetail | None = snapshot.value
+    if detail is not None and detail.stale_error and not snapshot.stale:
+        # Events (if any) are current, but Telnyx could not be asked when it was due: say so.
+        snapshot = Snapshot(value=detail, stale=True, error=detail.stale_error, fetched_at=detail.checked_at)
     context = _session_context(request, session_id, detail, snapshot=snapshot, table_only=table_only)
     if table_only:
+        if detail is not None and detail.active and request.GET.get("v") == context["version"]:
+            return HttpResponse(status=204)
         response = render(request, "sessions/detail.html#participant-table", context)
         if detail is not None and not detail.active:
             response.status_code = 286  # htmx stops polling: the session is over
@@ -320,15 +351,37 @@ def session_detail(request: HtmxRequest, session_id: str) -> HttpResponse:
     return render(request, "sessions/detail.html", context)
 
 
+def _table_version(detail: services.SessionDetail | None, can_moderate: bool) -> str:
+    """A short digest of what the participant table shows (durations aside: they refresh with each
+    Telnyx check)."""
+    if detail is None:
+        return "none"
+    shown = repr(
+        (
+            detail.active,
+            detail.source,
+            detail.checked_at,
+            detail.stale_error,
+            can_moderate,
+            [(p.key, p.present_ids, p.joins, str(p.mute), p.latest.left_at) for p in detail.people],
+        )
+    )
+    return hashlib.blake2s(shown.encode(), digest_size=8).hexdigest()
+
+
 def _session_context(
     request: HtmxRequest, session_id: str, detail: services.SessionDetail | None, **extra: Any
 ) -> dict[str, Any]:
+    perms = _moderation_perms(request)
+    source = detail.source if detail and detail.source else live.POLLING
     context = {
         "session_id": session_id,
         "detail": detail,
-        "poll_secs": _poll_secs(),
+        "poll_secs": live.period_secs(live.POLLING),
+        "browser_poll_secs": live.browser_poll_secs(source),
+        "version": _table_version(detail, perms["can_moderate"]),
         "composition_url": _composition_url(session_id),
-        **_moderation_perms(request),
+        **perms,
     }
     context.update(extra)
     return context

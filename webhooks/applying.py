@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from dashboard.celery import enqueue
 from dashboard.errors import NotFound, Refused
-from webhooks import live
-from webhooks.models import WebhookEvent
+from webhooks import live, media
+from webhooks.models import VIDEO_EVENT_TYPES, WebhookEvent
 
 logger = logging.getLogger("webhooks")
 
@@ -55,7 +55,7 @@ def _session_ended(event: WebhookEvent) -> str:
     _require(event.payload, "session_id")
     reason = _text(event.payload, "ended_reason")
     live.session_ended(session_id=event.session_id, room_id=event.room_id, at=_at(event), reason=reason)
-    return ""
+    return media.session_ended()
 
 
 def _participant_joined(event: WebhookEvent) -> str:
@@ -85,10 +85,18 @@ def _participant_left(event: WebhookEvent) -> str:
     return ""
 
 
-def _left_to_the_sync(event: WebhookEvent) -> str:
-    # Next step: upsert the recording/composition by its Telnyx id (the recordings services are
-    # being restructured); until then the periodic sync and the composition polls bring them in.
-    return "Stored; the recordings sync and composition polls bring this in for now."
+def _recording_started(event: WebhookEvent) -> str:
+    return "Stored; the recording is listed once it completes (its own event) or by the sync."
+
+
+def _recording_completed(event: WebhookEvent) -> str:
+    _require(event.payload, "recording_id")
+    return media.recording_completed(event.payload, at=_at(event))
+
+
+def _composition_completed(event: WebhookEvent) -> str:
+    _require(event.payload, "composition_id")
+    return media.composition_completed(event.payload, at=_at(event))
 
 
 HANDLERS: dict[str, Callable[[WebhookEvent], str]] = {
@@ -96,10 +104,11 @@ HANDLERS: dict[str, Callable[[WebhookEvent], str]] = {
     "video.room.session.ended": _session_ended,
     "video.room.participant.joined": _participant_joined,
     "video.room.participant.left": _participant_left,
-    "video.room.recording.started": _left_to_the_sync,
-    "video.room.recording.completed": _left_to_the_sync,
-    "video.room.composition.completed": _left_to_the_sync,
+    "video.room.recording.started": _recording_started,
+    "video.room.recording.completed": _recording_completed,
+    "video.room.composition.completed": _composition_completed,
 }
+assert set(HANDLERS) == set(VIDEO_EVENT_TYPES)
 
 
 def apply_event(*, pk: int) -> bool:

@@ -15,6 +15,17 @@ from django.urls import reverse
 
 from dashboard.converters import is_telnyx_id
 
+#: The video event types the dashboard acts on (``webhooks.applying.HANDLERS`` has one each).
+VIDEO_EVENT_TYPES = (
+    "video.room.session.started",
+    "video.room.session.ended",
+    "video.room.participant.joined",
+    "video.room.participant.left",
+    "video.room.recording.started",
+    "video.room.recording.completed",
+    "video.room.composition.completed",
+)
+
 
 class WebhookEvent(models.Model):
     """One event as Telnyx sent it, de-duplicated on its id, and whether it has been applied.

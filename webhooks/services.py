@@ -29,8 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from dashboard.celery import enqueue
 from dashboard.errors import NotFound
-from webhooks.applying import HANDLERS
-from webhooks.models import SecretReceiver, WebhookEvent
+from webhooks.models import VIDEO_EVENT_TYPES, SecretReceiver, WebhookEvent
 from webhooks.signatures import Refusal, verify, verify_key
 
 logger = logging.getLogger("webhooks")
@@ -292,7 +291,7 @@ def events_for(*, filters: EventFilters) -> QuerySet[WebhookEvent]:
 def event_types() -> list[str]:
     """The known video event types and any other type that has arrived, for the filter."""
     seen = set(WebhookEvent.objects.order_by().values_list("event_type", flat=True).distinct())
-    return sorted(seen | set(HANDLERS))
+    return sorted(seen | set(VIDEO_EVENT_TYPES))
 
 
 def event_rooms() -> list[str]:

@@ -3,6 +3,8 @@ Webhooks page and the event log."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -11,12 +13,12 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dashboard.errors import NotFound, UserError
 from dashboard.pages import HtmxRequest, partial_for, query_without
 from dashboard.roles import permission_required
-from webhooks import applying, services
+from webhooks import applying, room_urls, services
 from webhooks.signatures import Refusal
 
 
@@ -72,8 +74,39 @@ def setup(request: HtmxRequest) -> HttpResponse:
         "receiver_url": _receiver_url(request, reverse("webhooks:receive")),
         "public_url": settings.DASHBOARD_PUBLIC_URL,
         "new_secret_url": "",
+        "rooms_receiver_url": room_urls.receiver_url(),
     }
     return render(request, "webhooks/setup.html", context)
+
+
+@permission_required("manage_rooms")
+@require_http_methods(["GET", "POST"])
+def point_rooms(request: HtmxRequest) -> HttpResponse:
+    """GET: which rooms have no webhook URL (the preview). POST: set this dashboard's on them."""
+    url = room_urls.receiver_url()
+    if request.method == "POST":
+        try:
+            result = room_urls.point_rooms_here(user=request.user, room_ids=request.POST.getlist("room"))
+        except UserError as exc:
+            messages.error(request, exc.message)
+            return redirect("webhooks:point_rooms")
+        if result.updated:
+            messages.success(request, f"{len(result.updated)} room(s) now send their events to {url}.")
+        for room, message in result.failed:
+            messages.error(request, f"{room.unique_name or room.id}: {message}")
+        if result.skipped:
+            messages.info(
+                request, f"{result.skipped} room(s) got a webhook URL meanwhile or are gone; left alone."
+            )
+        return redirect("webhooks:setup")
+    rooms: list[Any] = []
+    error = ""
+    if url:
+        try:
+            rooms = room_urls.rooms_without_url()
+        except UserError as exc:
+            error = exc.message
+    return render(request, "webhooks/point_rooms.html", {"rooms": rooms, "url": url, "error": error})
 
 
 @permission_required("manage_rooms")

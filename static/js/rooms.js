@@ -45,3 +45,47 @@
     apply();
   });
 })();
+
+// One action menu for every row of the console: the rows carry only an "Actions" button, the menu's
+// buttons post the row's participant ids (the table stays small however many people are there).
+(function () {
+  "use strict";
+
+  function menu() { return document.getElementById("row-menu"); }
+
+  function close() {
+    const m = menu();
+    if (m) { m.hidden = true; m.removeAttribute("data-for"); }
+  }
+
+  function openFor(button) {
+    const m = menu();
+    const row = button.closest("tr");
+    const box = row && row.querySelector("input[name=selected]");
+    if (!m || !box) return;
+    m.querySelectorAll("button[name=participants]").forEach(function (b) {
+      b.value = box.value;
+      if (b.dataset.confirm) b.dataset.confirm = "Kick " + (row.dataset.name || "this participant") + " from the session?";
+    });
+    m.dataset.for = row.id;
+    const label = m.querySelector("[data-row-menu-name]");
+    if (label) label.textContent = row.dataset.name || "";
+    m.hidden = false;  // placed by CSS (no inline styles: the CSP forbids them)
+    const first = m.querySelector("button");
+    if (first) first.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    const target = event.target;
+    if (!(target instanceof Element)) return;
+    const opener = target.closest("[data-row-menu]");
+    if (opener) { event.preventDefault(); openFor(opener); return; }
+    if (!target.closest("#row-menu")) close();
+  });
+  document.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+  // A refreshed table may no longer hold the row the menu was opened for.
+  document.addEventListener("htmx:afterSettle", function () {
+    const m = menu();
+    if (m && m.dataset.for && !document.getElementById(m.dataset.for)) close();
+  });
+})();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import pytest
 from django.urls import reverse
@@ -55,9 +56,9 @@ def test_table_partial_polls_and_shows_joins_and_leaves(moderator_client, live_s
     response = moderator_client.get(url, **TABLE)
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.lstrip().startswith('<div id="participant-table" hx-get="' + url + '"')
+    assert body.lstrip().startswith('<div id="participant-table" hx-get="' + url + "?v=")
     assert "dave" in body and "<html" not in body
-    assert "Left " in body.split("bob")[1].split("</tr>")[0]
+    assert "Left " in body.split('data-name="bob"')[1].split("</tr>")[0]
     assert "3 present" in body
 
 
@@ -99,7 +100,7 @@ def test_mute_all_except_through_the_api_fields(
     assert body.lstrip().startswith('<section class="card" id="moderation">')
     assert "Telnyx accepted: muted all 2 participants except alice." in body
     assert muted(telnyx_sandbox, people) == {"bob", "carol"}
-    assert body.count('<span class="badge warn">Muted</span>') == 2
+    assert body.count("muted by ") == 2
 
 
 def test_the_pages_own_buttons_select_all_except_and_rows(moderator_client, live_session, telnyx_sandbox):
@@ -188,6 +189,7 @@ def test_session_page_when_telnyx_is_down_shows_the_last_table(
     _, session_id, _ = live_session
     url = reverse("sessions:detail", args=[session_id])
     assert moderator_client.get(url).status_code == 200
+    time.sleep(1.1)  # the shared Telnyx snapshot is due again (the period, rounded up to the lease's 1 s)
     telnyx_sandbox.set_faults(rate=1.0, statuses=[500], retry_after=0)
     response = moderator_client.get(url)
     assert response.status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from recordings.models import Composition, Recording
 from webhooks import applying
 from webhooks.live import session_state
 from webhooks.models import WebhookEvent
@@ -117,7 +118,7 @@ def test_unknown_event_type_is_applied_with_a_note(deliver):
     assert "not an event type" in stored.apply_note
 
 
-def test_recording_completed_is_stored_and_marked_applied_with_a_note(deliver):
+def test_recording_completed_upserts_the_recording_with_its_link(deliver):
     stored = deliver(
         event(
             "video.room.recording.completed",
@@ -125,10 +126,68 @@ def test_recording_completed_is_stored_and_marked_applied_with_a_note(deliver):
             session_id="s1",
             participant_id="p1",
             recording_id="rec1",
+            type="audio",
+            codec="opus",
             download_url="https://example.test/r",
+            duration_secs=42,
+            size_mb=1.5,
         )
     )
-    assert stored.applied_at is not None and "sync" in stored.apply_note
+    assert stored.applied_at is not None and not stored.apply_error
+    recording = Recording.objects.get(telnyx_id="rec1")
+    assert (recording.status, recording.download_url, recording.duration_secs) == (
+        "completed",
+        "https://example.test/r",
+        42,
+    )
+    assert recording.session_id == "s1" and recording.size_mb == 1.5 and recording.completed_at is not None
+
+
+def test_recording_completed_keeps_what_the_sync_knew(deliver):
+    Recording.objects.create(
+        telnyx_id="rec2", room_id="r1", status="processing", codec="opus", room_name="standup"
+    )
+    deliver(
+        event(
+            "video.room.recording.completed",
+            room_id="r1",
+            session_id="s1",
+            recording_id="rec2",
+            download_url="https://example.test/r2",
+        )
+    )
+    recording = Recording.objects.get(telnyx_id="rec2")
+    assert recording.status == "completed" and recording.download_url == "https://example.test/r2"
+    assert recording.codec == "opus" and recording.room_name == "standup"
+
+
+def test_composition_completed_marks_the_local_row_final(deliver):
+    composition = Composition.objects.create(
+        telnyx_id="comp1", status="processing", next_poll_at=minutes_ago(-1)
+    )
+    deliver(
+        event(
+            "video.room.composition.completed",
+            composition_id="comp1",
+            room_id="r1",
+            session_id="s1",
+            download_url="https://example.test/c",
+            format="mp4",
+            size_mb=3.0,
+        )
+    )
+    composition.refresh_from_db()
+    assert composition.status == "completed" and composition.is_final and composition.next_poll_at is None
+    assert composition.download_url == "https://example.test/c" and composition.size_mb == 3.0
+
+
+def test_session_ended_queues_a_recordings_sync(post_signed, django_capture_on_commit_callbacks):
+    response = post_signed(event("video.room.session.ended", room_id="r1", session_id="s9"))
+    pk = WebhookEvent.objects.get(event_id=response.json()["event_id"]).pk
+    with django_capture_on_commit_callbacks() as callbacks:
+        applying.apply_event(pk=pk)
+    assert len(callbacks) == 1
+    assert "sync" in WebhookEvent.objects.get(pk=pk).apply_note
 
 
 def test_unusable_payload_fails_and_can_be_applied_again(

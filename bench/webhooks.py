@@ -1,0 +1,354 @@
+"""Benchmark the event path and the live console on events.
+
+Prints:
+- the receiver's p50/p95 at a steady 200 signed events/s, beside ``GET /healthz`` at the same rate
+  (the anchor: the same gunicorn, as the README runs it, on loopback);
+- event-to-visible latency: a sandbox join until the console's table poll shows it (receiver, broker,
+  worker and the table read; an open browser adds up to one poll period, LIVE_EVENTS_POLL_SECS);
+- Telnyx calls per minute for one live session watched by 1 and by 20 consoles, on events and,
+  for comparison, polling (no public key);
+- the 50-person participant table: bytes as sent (plain and gzip) and the view's own time.
+
+    .venv/bin/python bench/webhooks.py [--rate 200] [--secs 5] [--window 30]
+
+Everything runs under a temporary directory with its own sandbox, gunicorn and Celery worker, bound to
+127.0.0.1, and is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gzip
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+KEY_SEED = "bench-webhooks"
+PASSWORD = "bench-password-0123456789"  # noqa: S105 - a throwaway user in a temporary database
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pct(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+
+
+def _signer() -> Any:
+    from nacl.signing import SigningKey
+
+    return SigningKey(hashlib.sha256(f"webhooks:{KEY_SEED}".encode()).digest())
+
+
+def _event(event_type: str, **payload: Any) -> bytes:
+    data = {
+        "record_type": "event",
+        "event_type": event_type,
+        "id": str(uuid.uuid4()),
+        "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "payload": payload,
+    }
+    return json.dumps({"data": data}, separators=(",", ":")).encode()
+
+
+def _signed(key: Any, body: bytes) -> dict[str, str]:
+    stamp = str(int(time.time()))
+    signature = key.sign(stamp.encode() + b"|" + body).signature
+    return {
+        "telnyx-timestamp": stamp,
+        "telnyx-signature-ed25519": base64.b64encode(signature).decode(),
+        "Content-Type": "application/json",
+    }
+
+
+class Stack:
+    """gunicorn (README's flags) and a Celery worker on one var dir; stopped by ``stop``."""
+
+    def __init__(self, env: dict[str, str], *, worker: bool) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [
+            sys.executable, "-m", "gunicorn", "dashboard.wsgi", "--bind", f"127.0.0.1:{self.port}",
+            "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--log-level", "warning",
+        ]  # fmt: skip
+        self.processes = [subprocess.Popen(command, cwd=ROOT, env=env)]  # noqa: S603
+        if worker:
+            celery = [
+                sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", "WARNING",
+                "--pool", "threads", "--concurrency", "4", "--queues", "default,sync,poll,archive",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ]  # fmt: skip
+            self.processes.append(subprocess.Popen(celery, cwd=ROOT, env=env))  # noqa: S603
+        import httpx
+
+        for _ in range(200):
+            try:
+                httpx.get(self.base + "/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        time.sleep(3 if worker else 0)  # the worker connects to the broker
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _login(base: str) -> Any:
+    import httpx
+
+    web = httpx.Client(base_url=base, timeout=30)
+    token = web.get("/accounts/login/").cookies.get("csrftoken")
+    web.post(
+        "/accounts/login/",
+        data={"username": "bench-mod", "password": PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": base + "/accounts/login/"},
+    )
+    assert "sessionid" in web.cookies
+    return web
+
+
+def receiver_at_rate(base: str, rate: int, secs: float) -> None:
+    import httpx
+
+    key = _signer()
+    total = int(rate * secs)
+    client = httpx.Client(base_url=base, timeout=10, limits=httpx.Limits(max_connections=64))
+
+    def paced(make: Any) -> tuple[list[float], int]:
+        start = time.perf_counter() + 0.2
+        times: list[float] = []
+        errors = 0
+        lock = threading.Lock()
+
+        def one(i: int) -> None:
+            nonlocal errors
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            began = time.perf_counter()
+            try:
+                ok = make().status_code == 200
+            except httpx.HTTPError:  # a timeout (10 s) counts as a failure, with its time
+                ok = False
+            with lock:
+                times.append((time.perf_counter() - began) * 1000)
+                errors += not ok
+
+        with ThreadPoolExecutor(max_workers=48) as pool:
+            list(pool.map(one, range(total)))
+        return times, errors
+
+    def post() -> Any:
+        body = _event("video.room.participant.joined", room_id="bench", session_id="bench-s",
+                      participant_id=str(uuid.uuid4()), context="bench")  # fmt: skip
+        return client.post("/webhooks/telnyx", content=body, headers=_signed(key, body))
+
+    anchor, anchor_errors = paced(lambda: client.get("/healthz"))
+    events, event_errors = paced(post)
+    print(f"Receiver at {rate} events/s for {secs:.0f} s ({total} requests each; gunicorn gthread 2x8)")
+    print(f"  GET /healthz (anchor)   p50 {_pct(anchor, 0.5):6.1f} ms  p95 {_pct(anchor, 0.95):6.1f} ms"
+          f"  non-200: {anchor_errors}")  # fmt: skip
+    print(f"  POST /webhooks/telnyx   p50 {_pct(events, 0.5):6.1f} ms  p95 {_pct(events, 0.95):6.1f} ms"
+          f"  non-200: {event_errors}")  # fmt: skip
+
+
+def event_to_visible(base: str, sandbox: Any, runs: int) -> None:
+    from dashboard.telnyx import get_client
+
+    web = _login(base)
+    room = get_client().create_room(
+        unique_name="bench-latency", max_participants=50, webhook_event_url=base + "/webhooks/telnyx"
+    )
+    anchor = sandbox.join(room.id, "anchor")
+    session_id = anchor["session_id"]
+    url = f"/sessions/{session_id}/"
+    headers = {"HX-Request": "true", "HX-Target": "participant-table"}
+    latencies = []
+    for i in range(runs):
+        name = f"late-{i}"
+        began = time.perf_counter()
+        sandbox.join(room.id, name)
+        while time.perf_counter() - began < 15:
+            body = web.get(url, headers=headers).text
+            if f'data-name="{name}"' in body:
+                latencies.append((time.perf_counter() - began) * 1000)
+                break
+            time.sleep(0.02)
+    print(f"\nEvent to visible in the console's table ({len(latencies)}/{runs} joins seen, read every 20 ms)")
+    p50, p95 = _pct(latencies, 0.5), _pct(latencies, 0.95)
+    print(f"  p50 {p50:6.0f} ms  p95 {p95:6.0f} ms  max {max(latencies):6.0f} ms (+ up to one browser poll)")
+
+
+def calls_per_minute(base: str, sandbox: Any, room_id: str, session_id: str, consoles: int, secs: float,
+                     poll: float) -> float:  # fmt: skip
+    import httpx
+
+    webs = [_login(base) for _ in range(consoles)]
+    url = f"/sessions/{session_id}/"
+    headers = {"HX-Request": "true", "HX-Target": "participant-table"}
+    sandbox.clear_request_counts()
+    stop = time.monotonic() + secs
+
+    def watch(web: httpx.Client) -> None:
+        while time.monotonic() < stop:
+            web.get(url, headers=headers)
+            time.sleep(poll)
+
+    with ThreadPoolExecutor(max_workers=consoles) as pool:
+        list(pool.map(watch, webs))
+    calls = sum(
+        n for op, by in sandbox.request_counts().items() if op.startswith("GET ") for n in by.values()
+    )
+    return calls * 60 / secs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=int, default=200)
+    parser.add_argument("--secs", type=float, default=5.0)
+    parser.add_argument("--window", type=float, default=30.0, help="seconds watched per console count")
+    parser.add_argument("--latency-runs", type=int, default=15)
+    parser.add_argument("--skip-receiver", action="store_true", help="leave out the 200 events/s part")
+    args = parser.parse_args()
+
+    from sandbox.testing import SandboxProcess
+
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-webhooks-") as var_dir,
+        SandboxProcess(api_key="KEYBENCHWEBHOOKS", churn=0, key_seed=KEY_SEED) as sandbox,
+    ):
+        env = {
+            **os.environ,
+            "DASHBOARD_VAR_DIR": var_dir,
+            "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "DJANGO_HTTPS": "0",
+            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+            "TELNYX_API_KEY": sandbox.api_key,
+            "TELNYX_API_BASE_URL": sandbox.base_url,
+            "TELNYX_WEBHOOK_PUBLIC_KEY": sandbox.webhook_public_key,
+            "DASHBOARD_LOG_LEVEL": "WARNING",
+        }
+        for name in ("DATABASE_URL", "REDIS_URL"):
+            env.pop(name, None)
+        os.environ.update({k: v for k, v in env.items() if isinstance(v, str)})
+        import django
+
+        django.setup()
+        from django.contrib.auth.models import Group, User
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", "--noinput", verbosity=0)  # pages link hashed static names
+        user = User.objects.create_user("bench-mod", password=PASSWORD)
+        user.groups.add(Group.objects.get(name="Moderator"))
+
+        if not args.skip_receiver:
+            stack = Stack(env, worker=False)
+            try:
+                receiver_at_rate(stack.base, args.rate, args.secs)
+            finally:
+                stack.stop()
+
+        stack = Stack(env, worker=True)
+        try:
+            event_to_visible(stack.base, sandbox, args.latency_runs)
+            from dashboard.telnyx import get_client
+
+            room = get_client().create_room(
+                unique_name="bench-watch", webhook_event_url=stack.base + "/webhooks/telnyx"
+            )
+            first = sandbox.join(room.id, "watched")
+            time.sleep(2)  # its events applied
+            print(f"\nTelnyx calls per minute, one live session, {args.window:.0f} s per line")
+            for consoles in (1, 20):
+                rate = calls_per_minute(
+                    stack.base, sandbox, room.id, first["session_id"], consoles, args.window, 1.0
+                )
+                print(
+                    f"  events  (reconcile 15 s), {consoles:2d} console(s) reading every 1 s: {rate:5.1f}/min"
+                )
+        finally:
+            stack.stop()
+
+        env["TELNYX_WEBHOOK_PUBLIC_KEY"] = ""
+        stack = Stack(env, worker=False)
+        try:
+            room = get_client().create_room(unique_name="bench-polled")
+            polled = sandbox.join(room.id, "polled")
+            for consoles in (1, 20):
+                rate = calls_per_minute(
+                    stack.base, sandbox, room.id, polled["session_id"], consoles, args.window, 3.0
+                )
+                print(
+                    f"  polling (no key, 3 s),    {consoles:2d} console(s) reading every 3 s: {rate:5.1f}/min"
+                )
+        finally:
+            stack.stop()
+
+        table_size(sandbox, stack_env=env)
+
+
+def table_size(sandbox: Any, stack_env: dict[str, str]) -> None:
+    """The 50-person table as a moderator's browser gets it, and the view's own time (no Telnyx call:
+    the shared snapshot is fresh)."""
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from dashboard.telnyx import get_client
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.TELNYX_WEBHOOK_PUBLIC_KEY = ""
+    settings.LIVE_SESSION_POLL_SECS = 60.0
+    browser = Client()
+    browser.force_login(User.objects.get(username="bench-mod"))
+    room = get_client().create_room(unique_name="bench-fifty", max_participants=50)
+    for i in range(50):
+        sandbox.join(room.id, f"participant-{i:02d}")
+    session_id = get_client().get_room(room.id).active_session_id
+    headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "participant-table"}
+    url = f"/sessions/{session_id}/"
+    body = browser.get(url, **headers).content
+    times = []
+    sandbox.clear_request_counts()
+    for _ in range(50):
+        began = time.perf_counter()
+        browser.get(url, **headers)
+        times.append((time.perf_counter() - began) * 1000)
+    calls = sandbox.request_count()
+    print("\nParticipant table, 50 people present (moderator)")
+    print(f"  size      {len(body) / 1024:5.1f} KiB plain, {len(gzip.compress(body)) / 1024:5.1f} KiB gzip")
+    print(
+        f"  own time  p50 {_pct(times, 0.5):5.1f} ms  p95 {_pct(times, 0.95):5.1f} ms"
+        f" ({calls} Telnyx calls, 50 reads)"
+    )
+
+
+if __name__ == "__main__":
+    main()
