@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -44,7 +45,14 @@ from recordings.services.sync_lease import (
     PacedCalls,
     SyncAlreadyRunning,
 )
-from recordings.services.sync_rows import NameBook, UpsertCounts, upsert_compositions, upsert_recordings
+from recordings.services.sync_rows import (
+    NameBook,
+    UpsertCounts,
+    plan_recordings,
+    upsert_compositions,
+    upsert_recordings,
+    write_recordings,
+)
 
 __all__ = [
     "SyncAlreadyRunning",
@@ -65,6 +73,8 @@ PAGE_SIZE = 250
 # and for a recording that shows up in the list a little after the time it carries.
 WATERMARK_MARGIN = timedelta(minutes=10)
 GONE_BATCH = 500
+# What a walk saves with each page it stored (in the same transaction): where to resume, and the figures.
+WALK_FIELDS = ["cursor_page", "seen", "created", "updated", "rows_written", "high_water"]
 QUEUED_KEY = "recordings:sync-queued"
 QUEUED_SECS = 600
 REQUEST_KEY = "recordings:sync-request:{user}"
@@ -97,8 +107,11 @@ class _Sync:
                 return
             number += 1
 
-    def write(self, items: list[Any]) -> UpsertCounts:
-        counts = upsert_recordings(items, now=self.now, names=self.names)
+    def write(self, items: list[Any], *, then: Callable[[], None] | None = None) -> UpsertCounts:
+        """Store a page: compare and resolve names first (reads and calls), then write its rows, the
+        run's figures and ``then`` (the walk's bookkeeping) in one short transaction."""
+        plan = plan_recordings(items, now=self.now, names=self.names)
+        counts = plan.counts
         self.run.seen += len(items)
         self.run.created += counts.created
         self.run.updated += counts.updated
@@ -106,6 +119,11 @@ class _Sync:
         newest = max((i.created_at for i in items if i.created_at), default=None)
         if newest and (self.run.high_water is None or newest > self.run.high_water):
             self.run.high_water = newest
+        if plan.rows or then is not None:
+            with transaction.atomic():
+                write_recordings(plan)
+                if then is not None:
+                    then()
         return counts
 
     def mark_gone(self, model: type[Recording] | type[Composition], ids: list[str]) -> int:
@@ -123,16 +141,15 @@ class _Sync:
     def full_walk(self) -> None:
         run = self.run
         for page in self.pages(self.client.list_recordings, first=run.cursor_page + 1):
-            self.write(page.items)
-            SyncWalkPage.objects.update_or_create(
-                walk_id=run.walk_id,
-                number=page.meta.page_number,
-                defaults={"ids": " ".join(item.id for item in page.items)},
-            )
-            run.cursor_page = page.meta.page_number
-            run.save(
-                update_fields=["cursor_page", "seen", "created", "updated", "rows_written", "high_water"]
-            )
+            number = page.meta.page_number
+
+            def completed(number: int = number, ids: str = " ".join(item.id for item in page.items)) -> None:
+                SyncWalkPage.objects.filter(walk_id=run.walk_id, number=number).delete()
+                SyncWalkPage.objects.create(walk_id=run.walk_id, number=number, ids=ids)
+                run.cursor_page = number
+                run.save(update_fields=WALK_FIELDS)
+
+            self.write(page.items, then=completed)
         seen: set[str] = set()
         for ids in SyncWalkPage.objects.filter(walk_id=run.walk_id).values_list("ids", flat=True):
             seen.update(ids.split())
