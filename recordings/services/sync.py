@@ -47,6 +47,7 @@ from recordings.services.sync_lease import (
 )
 from recordings.services.sync_rows import (
     NameBook,
+    RecordingRows,
     UpsertCounts,
     plan_recordings,
     upsert_compositions,
@@ -107,10 +108,11 @@ class _Sync:
                 return
             number += 1
 
-    def write(self, items: list[Any], *, then: Callable[[], None] | None = None) -> UpsertCounts:
-        """Store a page: compare and resolve names first (reads and calls), then write its rows, the
-        run's figures and ``then`` (the walk's bookkeeping) in one short transaction."""
-        plan = plan_recordings(items, now=self.now, names=self.names)
+    def plan(self, items: list[Any]) -> RecordingRows:
+        """Compare a page with the stored rows and resolve new rows' names: reads and calls only."""
+        return plan_recordings(items, now=self.now, names=self.names)
+
+    def count(self, items: list[Any], plan: RecordingRows) -> None:
         counts = plan.counts
         self.run.seen += len(items)
         self.run.created += counts.created
@@ -119,12 +121,14 @@ class _Sync:
         newest = max((i.created_at for i in items if i.created_at), default=None)
         if newest and (self.run.high_water is None or newest > self.run.high_water):
             self.run.high_water = newest
-        if plan.rows or then is not None:
+
+    def write(self, items: list[Any]) -> UpsertCounts:
+        plan = self.plan(items)
+        self.count(items, plan)
+        if plan.rows:
             with transaction.atomic():
                 write_recordings(plan)
-                if then is not None:
-                    then()
-        return counts
+        return plan.counts
 
     def mark_gone(self, model: type[Recording] | type[Composition], ids: list[str]) -> int:
         gone = 0
@@ -141,15 +145,7 @@ class _Sync:
     def full_walk(self) -> None:
         run = self.run
         for page in self.pages(self.client.list_recordings, first=run.cursor_page + 1):
-            number = page.meta.page_number
-
-            def completed(number: int = number, ids: str = " ".join(item.id for item in page.items)) -> None:
-                SyncWalkPage.objects.filter(walk_id=run.walk_id, number=number).delete()
-                SyncWalkPage.objects.create(walk_id=run.walk_id, number=number, ids=ids)
-                run.cursor_page = number
-                run.save(update_fields=WALK_FIELDS)
-
-            self.write(page.items, then=completed)
+            self.store_walk_page(page.items, self.plan(page.items), page.meta.page_number)
         seen: set[str] = set()
         for ids in SyncWalkPage.objects.filter(walk_id=run.walk_id).values_list("ids", flat=True):
             seen.update(ids.split())
@@ -158,6 +154,18 @@ class _Sync:
         run.gone += self._confirm_gone(candidates)
         SyncWalkPage.objects.filter(walk_id=run.walk_id).delete()
         self.compositions(full=True)
+
+    def store_walk_page(self, items: list[Any], plan: RecordingRows, number: int) -> None:
+        """Write a page the walk read, the ids it listed and where to resume, in one transaction
+        (one commit a page: a walk cut short resumes after its last stored page)."""
+        run = self.run
+        self.count(items, plan)
+        with transaction.atomic():
+            write_recordings(plan)
+            SyncWalkPage.objects.filter(walk_id=run.walk_id, number=number).delete()
+            SyncWalkPage.objects.create(walk_id=run.walk_id, number=number, ids=" ".join(i.id for i in items))
+            run.cursor_page = number
+            run.save(update_fields=WALK_FIELDS)
 
     def _confirm_gone(self, candidates: list[tuple[str, str]]) -> int:
         """Mark gone the candidates Telnyx confirms it no longer holds; refresh the others.

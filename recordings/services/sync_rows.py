@@ -294,13 +294,14 @@ def _upsert_rows(
     defaults = {
         f.column: f.get_db_prep_save(f.get_default(), connection) for f in fields if f.attname not in given
     }
+    moments = _Moments(connection.ops.adapt_datetimefield_value)
     adapters: list[tuple[str, str, Callable[[Any], Any] | None]] = []
     for f in fields:
         if f.column in defaults:
             continue
         adapt: Callable[[Any], Any] | None = None
         if isinstance(f, models.DateTimeField):
-            adapt = connection.ops.adapt_datetimefield_value
+            adapt = moments.adapt
         elif isinstance(f, models.JSONField):
             adapt = partial(f.get_db_prep_save, connection=connection)
         adapters.append((f.attname, f.column, adapt))
@@ -319,6 +320,22 @@ def _upsert_rows(
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+class _Moments:
+    """Date-times adapted for the database once each: a batch's rows share ``now`` three times
+    over, and sessions' recordings share their times."""
+
+    def __init__(self, adapt: Callable[[datetime], Any]) -> None:
+        self._adapt = adapt
+        self._done: dict[datetime, Any] = {}
+
+    def adapt(self, value: datetime) -> Any:
+        try:
+            return self._done[value]
+        except KeyError:
+            adapted = self._done[value] = self._adapt(value)
+            return adapted
 
 
 def upsert_compositions(items: Sequence[RoomComposition], *, now: datetime | None = None) -> UpsertCounts:
