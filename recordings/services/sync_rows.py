@@ -270,8 +270,9 @@ def upsert_recordings(
     deadlock); a row inserted meanwhile by another sync is updated, not duplicated.
     """
     plan = plan_recordings(items, now=now, names=names)
-    with transaction.atomic():
-        write_recordings(plan)
+    if plan.rows:
+        with transaction.atomic():
+            write_recordings(plan)
     return plan.counts
 
 
@@ -376,6 +377,7 @@ def upsert_compositions(items: Sequence[RoomComposition], *, now: datetime | Non
             counts.updated += 1
         else:
             counts.created += 1
-    with transaction.atomic():
-        _upsert_rows(Composition, rows, update_fields=[*COMPOSITION_API_FIELDS, *_BOOKKEEPING])
+    if rows:
+        with transaction.atomic():
+            _upsert_rows(Composition, rows, update_fields=[*COMPOSITION_API_FIELDS, *_BOOKKEEPING])
     return counts
