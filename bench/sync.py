@@ -6,14 +6,21 @@ Seeds 100,000 recordings in a sandbox (``/_sandbox/seed``), then prints one tabl
 - the no-change sync that follows (incremental);
 each with seconds, API calls (counted by the sandbox), rows written, and its ratio to the anchor.
 
-    .venv/bin/python bench/sync.py [--recordings 100000]
+    .venv/bin/python bench/sync.py [--recordings 100000] [--profile full-sync.prof]
 
-The database is a throwaway SQLite file in a temporary directory.
+``--profile`` also runs the full sync under ``cProfile`` (slower: its seconds are not comparable)
+and writes the statistics to that file, printing the functions with the most cumulative time.
+The database is a throwaway SQLite file in a temporary directory, or, when ``DATABASE_URL`` is
+set, that database (PostgreSQL; its recordings tables are emptied first: a benchmark database,
+never a production one).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import os
+import pstats
 import sys
 import tempfile
 import time
@@ -36,9 +43,17 @@ def sdk_listing(sandbox: SandboxProcess) -> tuple[float, int, int]:
     return time.perf_counter() - started, sandbox.request_count(), listed
 
 
+def _empty_tables() -> None:
+    from recordings.models import Composition, Recording, SyncLease, SyncRun, SyncWalkPage
+
+    for model in (SyncWalkPage, SyncRun, SyncLease, Recording, Composition):
+        model.objects.all().delete()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recordings", type=int, default=100_000)
+    parser.add_argument("--profile", metavar="FILE", help="profile the full sync into FILE (cProfile)")
     args = parser.parse_args()
     rooms = 100
     sessions = max(10, args.recordings // 4 // rooms)
@@ -46,6 +61,8 @@ def main() -> None:
         seeded = sandbox.seed(rooms=rooms, sessions_per_room=sessions, participants_per_session=2)
         print(f"seeded {seeded['recordings']:,} recordings in {seeded['elapsed_secs']:.1f}s", flush=True)
         _setup_django(var_dir, sandbox)
+        if os.environ.get("DATABASE_URL"):
+            _empty_tables()
         from recordings.services.sync import sync_recordings
 
         rows: list[tuple[str, float, int, int, int]] = []
@@ -53,8 +70,14 @@ def main() -> None:
         rows.append(("telnyx SDK: list all (anchor)", secs, calls, 0, listed))
 
         sandbox.clear_request_counts()
+        profiler = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
         full = sync_recordings(full=True)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         rows.append(
             (
                 "dashboard: full sync",
@@ -78,6 +101,8 @@ def main() -> None:
             )
         )
 
+    if args.profile:
+        pstats.Stats(args.profile).sort_stats("cumulative").print_stats(30)
     anchor = rows[0][1]
     full_secs = rows[1][1]
     print(

@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -44,7 +45,15 @@ from recordings.services.sync_lease import (
     PacedCalls,
     SyncAlreadyRunning,
 )
-from recordings.services.sync_rows import NameBook, UpsertCounts, upsert_compositions, upsert_recordings
+from recordings.services.sync_rows import (
+    NameBook,
+    RecordingRows,
+    UpsertCounts,
+    plan_recordings,
+    upsert_compositions,
+    upsert_recordings,
+    write_recordings,
+)
 
 __all__ = [
     "SyncAlreadyRunning",
@@ -65,6 +74,8 @@ PAGE_SIZE = 250
 # and for a recording that shows up in the list a little after the time it carries.
 WATERMARK_MARGIN = timedelta(minutes=10)
 GONE_BATCH = 500
+# What a walk saves with each page it stored (in the same transaction): where to resume, and the figures.
+WALK_FIELDS = ["cursor_page", "seen", "created", "updated", "rows_written", "high_water"]
 QUEUED_KEY = "recordings:sync-queued"
 QUEUED_SECS = 600
 REQUEST_KEY = "recordings:sync-request:{user}"
@@ -97,8 +108,12 @@ class _Sync:
                 return
             number += 1
 
-    def write(self, items: list[Any]) -> UpsertCounts:
-        counts = upsert_recordings(items, now=self.now, names=self.names)
+    def plan(self, items: list[Any]) -> RecordingRows:
+        """Compare a page with the stored rows and resolve new rows' names: reads and calls only."""
+        return plan_recordings(items, now=self.now, names=self.names)
+
+    def count(self, items: list[Any], plan: RecordingRows) -> None:
+        counts = plan.counts
         self.run.seen += len(items)
         self.run.created += counts.created
         self.run.updated += counts.updated
@@ -106,7 +121,14 @@ class _Sync:
         newest = max((i.created_at for i in items if i.created_at), default=None)
         if newest and (self.run.high_water is None or newest > self.run.high_water):
             self.run.high_water = newest
-        return counts
+
+    def write(self, items: list[Any]) -> UpsertCounts:
+        plan = self.plan(items)
+        self.count(items, plan)
+        if plan.rows:
+            with transaction.atomic():
+                write_recordings(plan)
+        return plan.counts
 
     def mark_gone(self, model: type[Recording] | type[Composition], ids: list[str]) -> int:
         gone = 0
@@ -123,16 +145,7 @@ class _Sync:
     def full_walk(self) -> None:
         run = self.run
         for page in self.pages(self.client.list_recordings, first=run.cursor_page + 1):
-            self.write(page.items)
-            SyncWalkPage.objects.update_or_create(
-                walk_id=run.walk_id,
-                number=page.meta.page_number,
-                defaults={"ids": " ".join(item.id for item in page.items)},
-            )
-            run.cursor_page = page.meta.page_number
-            run.save(
-                update_fields=["cursor_page", "seen", "created", "updated", "rows_written", "high_water"]
-            )
+            self.store_walk_page(page.items, self.plan(page.items), page.meta.page_number)
         seen: set[str] = set()
         for ids in SyncWalkPage.objects.filter(walk_id=run.walk_id).values_list("ids", flat=True):
             seen.update(ids.split())
@@ -141,6 +154,18 @@ class _Sync:
         run.gone += self._confirm_gone(candidates)
         SyncWalkPage.objects.filter(walk_id=run.walk_id).delete()
         self.compositions(full=True)
+
+    def store_walk_page(self, items: list[Any], plan: RecordingRows, number: int) -> None:
+        """Write a page the walk read, the ids it listed and where to resume, in one transaction
+        (one commit a page: a walk cut short resumes after its last stored page)."""
+        run = self.run
+        self.count(items, plan)
+        with transaction.atomic():
+            write_recordings(plan)
+            SyncWalkPage.objects.filter(walk_id=run.walk_id, number=number).delete()
+            SyncWalkPage.objects.create(walk_id=run.walk_id, number=number, ids=" ".join(i.id for i in items))
+            run.cursor_page = number
+            run.save(update_fields=WALK_FIELDS)
 
     def _confirm_gone(self, candidates: list[tuple[str, str]]) -> int:
         """Mark gone the candidates Telnyx confirms it no longer holds; refresh the others.

@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from dashboard.telnyx import NotFoundError, RoomComposition, RoomRecording, TelnyxClient
@@ -124,7 +126,7 @@ class NameBook:
 
     ``call`` runs a client method (the sync passes its paced, counted caller). Many unknown rooms
     or sessions at once (the first full sync) are read with one walk of ``/rooms`` or
-    ``/room_participants`` instead of one call each.
+    ``/room_sessions`` (with participants) instead of one call each.
     """
 
     def __init__(self, client: TelnyxClient, call: Callable[..., Any] | None = None) -> None:
@@ -168,39 +170,56 @@ class NameBook:
         return self.rooms
 
     def contexts(self, sessions: dict[str, set[str]]) -> dict[str, str]:
-        """participant id -> context for the participants of these {session id: participant ids}."""
-        unknown = {s for s, people in sessions.items() if s and people - self.participants.keys()}
-        unknown -= self.sessions_read
+        """participant id -> context for the participants of these {session id: participant ids}.
+
+        Many unknown sessions (a first full sync): one walk of ``/room_sessions`` with their
+        participants, 250 sessions a call (fewer calls than walking ``/room_participants``: a
+        session has at least one participant). A session it did not list (created since) is read
+        on its own.
+        """
+        known = self.participants
+        unknown = {
+            s
+            for s, people in sessions.items()
+            if s and s not in self.sessions_read and any(p not in known for p in people)
+        }
         if len(unknown) > LIST_ALL_ABOVE and not self.all_participants_read:
             self.all_participants_read = True
-            for person in self._walk(self.client.list_participants):
-                self.participants[person.id] = person.context or ""
-            self.sessions_read |= unknown
-            unknown = set()
+            for session in self._walk(self.client.list_sessions, include_participants=True):
+                self.sessions_read.add(session.id)
+                for person in session.participants or ():
+                    known[person.id] = person.context or ""
+            unknown -= self.sessions_read
         for session_id in sorted(unknown):
             self.sessions_read.add(session_id)
             try:
                 for person in self._walk(self.client.list_session_participants, session_id):
-                    self.participants[person.id] = person.context or ""
+                    known[person.id] = person.context or ""
             except NotFoundError:
                 continue
-        return self.participants
+        return known
 
 
-def upsert_recordings(
+@dataclass
+class RecordingRows:
+    """What one page of listed recordings changes: the rows to write, and how many are new."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
+
+
+def plan_recordings(
     items: Sequence[RoomRecording], *, now: datetime | None = None, names: NameBook | None = None
-) -> UpsertCounts:
-    """Insert new recordings and update changed ones by Telnyx id; leave unchanged rows untouched.
+) -> RecordingRows:
+    """Compare listed recordings with the stored rows (one SELECT per batch); names resolved for new ones.
 
-    One SELECT per batch reads what is stored; new rows go in with one INSERT (names resolved
-    first when ``names`` is given), changed ones with one upsert that keeps ``first_seen_at`` and
-    the resolved names. Rows are written in id order so two concurrent upserts lock rows in the
-    same order (no deadlock); a row inserted meanwhile by another sync is updated, not duplicated.
+    Reads only: what Telnyx is asked for names happens here, before any write, so a caller can
+    write the result in a short transaction (``write_recordings``).
     """
     now = now or timezone.now()
     unique = {item.id: item for item in items}
     ids = sorted(unique)
-    counts = UpsertCounts(ids=ids)
+    plan = RecordingRows(counts=UpsertCounts(ids=ids))
     compared = [name for name in RECORDING_API_FIELDS if name != "download_url"]
     for start in range(0, len(ids), UPSERT_BATCH):
         chunk = ids[start : start + UPSERT_BATCH]
@@ -221,30 +240,103 @@ def upsert_recordings(
             for t in new:
                 sessions.setdefault(fresh[t]["session_id"], set()).add(fresh[t]["participant_id"])
             people = names.contexts(sessions)
-        rows = [
-            Recording(
-                telnyx_id=telnyx_id,
-                first_seen_at=now,
-                last_seen_at=now,
-                last_synced_at=now,
-                gone_upstream=False,
-                gone_upstream_at=None,
-                room_name=rooms.get(fresh[telnyx_id]["room_id"]),
-                participant_context=people.get(fresh[telnyx_id]["participant_id"]),
-                **fresh[telnyx_id],
-            )
-            for telnyx_id in [*new, *changed]
-        ]
-        if rows:
-            Recording.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["telnyx_id"],
-                update_fields=[*RECORDING_API_FIELDS, *_BOOKKEEPING],
-            )
-        counts.created += len(new)
-        counts.updated += len(changed)
-    return counts
+        for telnyx_id in sorted([*new, *changed]):
+            values = fresh[telnyx_id]
+            values["telnyx_id"] = telnyx_id
+            values["first_seen_at"] = values["last_seen_at"] = values["last_synced_at"] = now
+            values["gone_upstream"] = False
+            values["gone_upstream_at"] = None
+            values["room_name"] = rooms.get(values["room_id"])
+            values["participant_context"] = people.get(values["participant_id"])
+            plan.rows.append(values)
+        plan.counts.created += len(new)
+        plan.counts.updated += len(changed)
+    return plan
+
+
+def write_recordings(plan: RecordingRows) -> None:
+    """Insert the planned rows; a row that exists by then is updated, keeping ``first_seen_at`` and names."""
+    _upsert_rows(Recording, plan.rows, update_fields=[*RECORDING_API_FIELDS, *_BOOKKEEPING])
+
+
+def upsert_recordings(
+    items: Sequence[RoomRecording], *, now: datetime | None = None, names: NameBook | None = None
+) -> UpsertCounts:
+    """Insert new recordings and update changed ones by Telnyx id; leave unchanged rows untouched.
+
+    One SELECT per batch reads what is stored; new and changed rows go in with one upsert (one
+    statement, many rows) that keeps ``first_seen_at`` and the resolved names, in one transaction.
+    Rows are written in id order so two concurrent upserts lock rows in the same order (no
+    deadlock); a row inserted meanwhile by another sync is updated, not duplicated.
+    """
+    plan = plan_recordings(items, now=now, names=names)
+    if plan.rows:
+        with transaction.atomic():
+            write_recordings(plan)
+    return plan.counts
+
+
+def _upsert_rows(
+    model: type[Recording] | type[Composition], rows: list[dict[str, Any]], *, update_fields: list[str]
+) -> None:
+    """``INSERT … ON CONFLICT (telnyx_id) DO UPDATE`` of these value dictionaries, one ``executemany``.
+
+    What ``bulk_create(update_conflicts=True)`` writes, without building a model instance per row
+    or compiling each value through the ORM (most of a large sync's time before): only date-times
+    and JSON need adapting for the database; the columns a row does not carry get the field's
+    default, as a model instance would.
+    """
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    given = set().union(*(row.keys() for row in rows))
+    defaults = {
+        f.column: f.get_db_prep_save(f.get_default(), connection) for f in fields if f.attname not in given
+    }
+    moments = _Moments(connection.ops.adapt_datetimefield_value)
+    adapters: list[tuple[str, str, Callable[[Any], Any] | None]] = []
+    for f in fields:
+        if f.column in defaults:
+            continue
+        adapt: Callable[[Any], Any] | None = None
+        if isinstance(f, models.DateTimeField):
+            adapt = moments.adapt
+        elif isinstance(f, models.JSONField):
+            adapt = partial(f.get_db_prep_save, connection=connection)
+        adapters.append((f.attname, f.column, adapt))
+    columns = [column for _, column, _ in adapters] + list(defaults)
+    fixed = list(defaults.values())
+    update = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in update_fields)
+    # Identifiers from the model's own metadata, quoted; every value is a parameter.
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT (telnyx_id) DO UPDATE SET {update}"  # noqa: S608
+    params = [
+        [row[name] if adapt is None or row[name] is None else adapt(row[name]) for name, _, adapt in adapters]
+        + fixed
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+class _Moments:
+    """Date-times adapted for the database once each: a batch's rows share ``now`` three times
+    over, and sessions' recordings share their times."""
+
+    def __init__(self, adapt: Callable[[datetime], Any]) -> None:
+        self._adapt = adapt
+        self._done: dict[datetime, Any] = {}
+
+    def adapt(self, value: datetime) -> Any:
+        try:
+            return self._done[value]
+        except KeyError:
+            adapted = self._done[value] = self._adapt(value)
+            return adapted
 
 
 def upsert_compositions(items: Sequence[RoomComposition], *, now: datetime | None = None) -> UpsertCounts:
@@ -269,27 +361,23 @@ def upsert_compositions(items: Sequence[RoomComposition], *, now: datetime | Non
         if telnyx_id in stored and not _changed(stored[telnyx_id], values):
             continue
         created = values.get("created_at") or now
-        rows.append(
-            Composition(
-                telnyx_id=telnyx_id,
-                first_seen_at=now,
-                last_seen_at=now,
-                last_synced_at=now,
-                poll_deadline_at=max(created + limit, now)
-                if values["status"] != Composition.Status.COMPLETED
-                else now + limit,
-                **values,
-            )
+        values.update(
+            telnyx_id=telnyx_id,
+            first_seen_at=now,
+            last_seen_at=now,
+            last_synced_at=now,
+            gone_upstream=False,
+            gone_upstream_at=None,
+            poll_deadline_at=max(created + limit, now)
+            if values["status"] != Composition.Status.COMPLETED
+            else now + limit,
         )
+        rows.append(values)
         if telnyx_id in stored:
             counts.updated += 1
         else:
             counts.created += 1
     if rows:
-        Composition.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["telnyx_id"],
-            update_fields=[*COMPOSITION_API_FIELDS, *_BOOKKEEPING],
-        )
+        with transaction.atomic():
+            _upsert_rows(Composition, rows, update_fields=[*COMPOSITION_API_FIELDS, *_BOOKKEEPING])
     return counts

@@ -158,6 +158,21 @@ def test_full_sync_resolves_participant_names(seeded) -> None:  # type: ignore[n
 
 
 @pytest.mark.django_db
+def test_full_sync_reads_names_from_one_walk_of_sessions_with_participants(seeded) -> None:  # type: ignore[no-untyped-def]
+    seeded.clear_request_counts()
+    run = sync_recordings(full=True)
+    counts = {op: sum(by.values()) for op, by in seeded.request_counts().items()}
+    # 500 sessions, 1,000 participants: 2 pages of sessions (with their participants), where a walk
+    # of /room_participants took 4, and one call per session would take 500.
+    assert counts.get("GET /room_sessions") == 2, counts
+    assert "GET /room_participants" not in counts, counts
+    assert not any("/participants" in op for op in counts), counts
+    assert counts["GET /room_recordings"] == 8, counts
+    assert run.api_calls == sum(counts.values())
+    assert not Recording.objects.filter(participant_context__isnull=True).exists()
+
+
+@pytest.mark.django_db
 def test_sync_requests_are_rate_limited_per_user_and_one_is_queued_at_a_time(
     viewer_client, admin_client, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
