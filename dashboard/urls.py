@@ -32,6 +32,7 @@ urlpatterns = [
     path("recordings/", include((recording_urls, "recordings"))),
     path("compositions/", include((composition_urls, "compositions"))),
     path("webhooks/", include("webhooks.urls")),
+    path("governance/", include(("governance.urls", "governance"))),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -15,6 +15,7 @@ from audit.models import AuditEntry
 from audit.services import audited
 from dashboard.errors import Refused, telnyx_call
 from dashboard.telnyx import NotFoundError, RoomRecording, get_client
+from governance.holds import held_recording_ids, refuse_if_held
 from recordings.models import Composition, Recording
 from recordings.services.browse import RecordingFilters, filter_recordings
 from recordings.services.downloads import download_filename
@@ -31,6 +32,7 @@ def delete_recording(*, user: Any, recording: Recording) -> None:
         session_id=recording.session_id,
         target={"recording_id": recording.telnyx_id},
     ) as outcome:
+        refuse_if_held(recording)
         with telnyx_call("delete the recording"), suppress(NotFoundError):  # already gone counts as deleted
             get_client().delete_recording(recording.telnyx_id)
         Recording.objects.filter(pk=recording.pk).update(gone_upstream=True, gone_upstream_at=timezone.now())
@@ -59,6 +61,7 @@ def preview_bulk_delete(*, filters: RecordingFilters, sample_size: int = 10) -> 
 class BulkDeleteResult:
     deleted: int
     marked: list[Recording]
+    skipped_held: int = 0
 
 
 def bulk_delete_recordings(*, user: Any, filters: RecordingFilters, confirmed_count: int) -> BulkDeleteResult:
@@ -83,15 +86,33 @@ def bulk_delete_recordings(*, user: Any, filters: RecordingFilters, confirmed_co
         session_id=filters.session_id,
         target=target,
     ) as outcome:
-        with telnyx_call("delete the recordings"):
-            deleted = get_client().delete_recordings(**preview.api_filters)
+        held = held_recording_ids(filter_recordings(filters).values_list("telnyx_id", flat=True))
+        if held:  # legal holds: delete the others one by one, by id
+            deleted = _delete_unheld(preview.api_filters, held)
+        else:
+            with telnyx_call("delete the recordings"):
+                deleted = get_client().delete_recordings(**preview.api_filters)
         target["deleted"] = deleted
+        target["skipped_held"] = len(held)
         outcome.message = f"Deleted {deleted} recording{'s' if deleted != 1 else ''} in Telnyx."
-    local = filter_recordings(filters)
+        if held:
+            outcome.message += f" Skipped {len(held)} under legal hold."
+    local = filter_recordings(filters).exclude(telnyx_id__in=held)
     marked = list(local.order_by("-started_at")[:200])
     local.update(gone_upstream=True, gone_upstream_at=timezone.now())
     queue_sync()
-    return BulkDeleteResult(deleted=deleted, marked=marked)
+    return BulkDeleteResult(deleted=deleted, marked=marked, skipped_held=len(held))
+
+
+def _delete_unheld(api_filters: dict[str, Any], held: set[str]) -> int:
+    """Delete by id every matching recording Telnyx holds except the held ones; returns how many."""
+    client = get_client()
+    with telnyx_call("list the recordings to delete"):
+        ids = [r.id for r in client.iter_recordings(**api_filters) if r.id not in held]
+    for recording_id in ids:
+        with telnyx_call("delete the recordings"), suppress(NotFoundError):
+            client.delete_recording(recording_id)
+    return len(ids)
 
 
 def delete_composition(*, user: Any, composition: Composition) -> None:
@@ -103,6 +124,7 @@ def delete_composition(*, user: Any, composition: Composition) -> None:
         session_id=composition.session_id,
         target={"composition_id": composition.telnyx_id},
     ) as outcome:
+        refuse_if_held(composition)
         with telnyx_call("delete the composition"), suppress(NotFoundError):  # already gone counts as deleted
             get_client().delete_composition(composition.telnyx_id)
         Composition.objects.filter(pk=composition.pk).update(

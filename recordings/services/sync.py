@@ -21,6 +21,7 @@ from django.utils import timezone
 from dashboard.celery import enqueue
 from dashboard.errors import Refused, UserError, telnyx_call
 from dashboard.telnyx import NotFoundError, RoomComposition, RoomRecording, TelnyxClient, get_client
+from governance import triggers
 from recordings.models import Composition, Recording, SyncRun
 from recordings.services import archive
 
@@ -397,4 +398,5 @@ def scheduled_sync(*, full: bool = False) -> SyncRun | None:
         logger.info("a full recordings sync is already running; skipped")
         return None
     archive.queue_archive_tasks()
+    triggers.after_sync()
     return run
