@@ -18,6 +18,7 @@ NAVIGATION = (
     ("governance:policies", "Retention", "delete_recordings"),
     ("governance:holds", "Legal holds", "moderate_sessions"),
     ("governance:rules", "Auto-compose", "manage_rooms"),
+    ("governance:shares", "Share links", "moderate_sessions"),
 )
 
 
