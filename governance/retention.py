@@ -272,16 +272,21 @@ def _apply(run: RetentionRun, model: type[Record], policy: Policy, *, now: datet
         batch = list(qs.order_by("pk")[:batch_size])
         if not batch:
             return
-        for record in batch:
-            if not _delete_one(run, record, policy, refused):
-                refused.add(record.telnyx_id)
-        run.save(update_fields=["recordings", "compositions", "size_mb", "api_calls"])
+        deleted: list[Record] = []
+        try:
+            for record in batch:
+                if _delete_one(run, record, policy):
+                    deleted.append(record)
+                else:
+                    refused.add(record.telnyx_id)
+        finally:  # a run stopped by an error still records what it deleted
+            _record_batch(run, model, deleted)
 
 
-def _delete_one(run: RetentionRun, record: Record, policy: Policy, refused: set[str]) -> bool:
-    """Delete one item in Telnyx by id, mark it, record it; False when it must be skipped."""
+def _delete_one(run: RetentionRun, record: Record, policy: Policy) -> bool:
+    """Delete one item in Telnyx by id (archiving it first when the policy says so); False when it
+    must be skipped for the rest of the run. A temporary error propagates and ends the run."""
     kind = "recording" if isinstance(record, Recording) else "composition"
-    client = get_client()
     if policy.archive_first and not record.is_archived:
         try:
             run.api_calls += 1
@@ -294,6 +299,7 @@ def _delete_one(run: RetentionRun, record: Record, policy: Policy, refused: set[
         record.refresh_from_db()
         if not record.is_archived:
             return False
+    client = get_client()
     try:
         run.api_calls += 1
         with telnyx_call(f"delete the {kind}"), suppress(NotFoundError):  # already gone counts as deleted
@@ -306,27 +312,39 @@ def _delete_one(run: RetentionRun, record: Record, policy: Policy, refused: set[
             raise
         logger.warning("retention skipped %s %s: %s", kind, record.telnyx_id, exc.message)
         return False
-    with transaction.atomic():
-        update: dict[str, Any] = {"gone_upstream": True, "gone_upstream_at": timezone.now()}
-        if isinstance(record, Composition):
-            update["next_poll_at"] = None
-        type(record).objects.filter(pk=record.pk).update(**update)
-        RetentionDeletion.objects.create(
-            run=run,
-            kind=kind,
-            telnyx_id=record.telnyx_id,
-            room_id=record.room_id,
-            session_id=record.session_id,
-            size_mb=record.size_mb,
-            ended_at=getattr(record, "ended", None),
-            archived=record.is_archived,
-        )
-    if kind == "recording":
-        run.recordings += 1
-    else:
-        run.compositions += 1
-    run.size_mb += record.size_mb or 0.0
     return True
+
+
+def _record_batch(run: RetentionRun, model: type[Record], deleted: list[Record]) -> None:
+    """Mark a batch deleted in Telnyx gone upstream and record each id, in one transaction. Killed
+    before this, the next run deletes the same ids again (Telnyx answers 404: counted as done)."""
+    kind = "recording" if model is Recording else "composition"
+    now = timezone.now()
+    update: dict[str, Any] = {"gone_upstream": True, "gone_upstream_at": now}
+    if model is Composition:
+        update["next_poll_at"] = None
+    with transaction.atomic():
+        model.objects.filter(pk__in=[r.pk for r in deleted]).update(**update)
+        RetentionDeletion.objects.bulk_create(
+            RetentionDeletion(
+                run=run,
+                kind=kind,
+                telnyx_id=r.telnyx_id,
+                room_id=r.room_id,
+                session_id=r.session_id,
+                size_mb=r.size_mb,
+                ended_at=getattr(r, "ended", None),
+                archived=r.is_archived,
+                deleted_at=now,
+            )
+            for r in deleted
+        )
+        if kind == "recording":
+            run.recordings += len(deleted)
+        else:
+            run.compositions += len(deleted)
+        run.size_mb += sum(r.size_mb or 0.0 for r in deleted)
+        run.save(update_fields=["recordings", "compositions", "size_mb", "api_calls"])
 
 
 def _finish(run: RetentionRun, user: Any, outcome: str, error: str) -> None:
