@@ -15,10 +15,7 @@ NAVIGATION = (
     ("audit:list", "Audit log", "view_dashboard"),
     ("webhooks:list", "Events", "manage_rooms"),
     ("webhooks:setup", "Webhooks", "manage_rooms"),
-    ("governance:policies", "Retention", "delete_recordings"),
-    ("governance:holds", "Legal holds", "moderate_sessions"),
-    ("governance:rules", "Auto-compose", "manage_rooms"),
-    ("governance:shares", "Share links", "moderate_sessions"),
+    ("governance:holds", "Governance", "moderate_sessions"),
 )
 
 

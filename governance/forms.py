@@ -40,6 +40,8 @@ class PolicyForm(forms.Form):
 
     def __init__(self, *args: Any, rooms: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        threshold = settings.RETENTION_CONFIRM_THRESHOLD  # read now: the setting may change at run time
+        self.fields["confirm_count"].help_text = f"Needed when a change would delete more than {threshold}."
         cast(forms.ChoiceField, self.fields["room_id"]).choices = [
             ("", "Choose a room"),
             *((rid, name or rid) for rid, name in rooms),

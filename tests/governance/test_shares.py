@@ -123,9 +123,7 @@ def test_a_session_bundle_holds_every_file_and_the_attendance(admin_user, synced
 @pytest.mark.slow
 def test_a_one_gigabyte_bundle_streams_with_flat_memory(telnyx_sandbox, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Archived copies (sizes known): the size is announced and matches; RSS grows far less than the zip."""
-    telnyx_sandbox.seed(
-        rooms=1, sessions_per_room=1, participants_per_session=2, recording_bytes=256_000_000
-    )
+    telnyx_sandbox.seed(rooms=1, sessions_per_room=1, participants_per_session=2, recording_bytes=256_000_000)
     sync_recordings()
     settings.MEDIA_ROOT = str(tmp_path)
     from recordings.services.archive import archive_file
