@@ -16,6 +16,7 @@ NAVIGATION = (
     ("webhooks:list", "Events", "manage_rooms"),
     ("webhooks:setup", "Webhooks", "manage_rooms"),
     ("accounts:people", "People", "manage_users"),
+    ("governance:holds", "Governance", "moderate_sessions"),
 )
 
 

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "recordings",
     "webhooks",
     "accounts",
+    "governance",
 ]
 
 MIDDLEWARE = [
@@ -344,6 +345,12 @@ COMPOSITION_POLL_SWEEP_SECS = env_int("COMPOSITION_POLL_SWEEP_SECS", 300, minimu
 COMPOSITION_DEADLINE_SECS = env_int("COMPOSITION_DEADLINE_SECS", 7200, minimum=60)
 RECORDINGS_ARCHIVE = env_bool("RECORDINGS_ARCHIVE", False)
 
+# Governance: retention (0 = keep for ever), confirmation above a count, share links' longest life.
+RETENTION_DAYS: int | None = env_int("RETENTION_DAYS", 0, minimum=0) or None
+RETENTION_CONFIRM_THRESHOLD = env_int("RETENTION_CONFIRM_THRESHOLD", 100, minimum=0)
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 500, minimum=1, maximum=10_000)
+SHARE_LINK_MAX_DAYS = env_int("SHARE_LINK_MAX_DAYS", 7, minimum=1, maximum=365)
+
 # Periodic work, by task name so beat does not import the apps' task modules.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {
@@ -365,6 +372,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     "webhooks-apply-pending": {"task": "webhooks.tasks.apply_pending_events", "schedule": 60.0},
     "webhooks-delete-old": {"task": "webhooks.tasks.delete_old_events", "schedule": 3600.0},
+    "governance-retention": {"task": "governance.tasks.apply_retention_task", "schedule": 86_400.0},
 }
 
 # --- Logging ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_control
 
 from dashboard import views
+from governance.urls import share_urls
 from recordings.urls import composition_urls, recording_urls
 from rooms.urls import room_urls, session_urls
 
@@ -33,6 +34,8 @@ urlpatterns = [
     path("compositions/", include((composition_urls, "compositions"))),
     path("webhooks/", include("webhooks.urls")),
     path("people/", include("accounts.urls")),
+    path("governance/", include(("governance.urls", "governance"))),
+    path("share/", include((share_urls, "share"))),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

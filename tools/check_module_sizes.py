@@ -17,6 +17,7 @@ LIMITS = {
     "audit": 450,
     "webhooks": 450,
     "accounts": 450,
+    "governance": 450,
     "sandbox": 600,
 }
 EXEMPT = {"dashboard/telnyx/client.py"}

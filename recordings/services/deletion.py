@@ -18,6 +18,7 @@ from audit.models import AuditEntry
 from audit.services import audited
 from dashboard.errors import Refused, telnyx_call
 from dashboard.telnyx import MAX_PAGE_SIZE, NotFoundError, RoomRecording, get_client
+from governance.holds import held_recording_ids, refuse_if_held
 from recordings.models import Composition, Recording
 from recordings.services.browse import RecordingFilters
 from recordings.services.downloads import download_filename
@@ -34,6 +35,7 @@ def delete_recording(*, user: Any, recording: Recording) -> None:
         session_id=recording.session_id,
         target={"recording_id": recording.telnyx_id},
     ) as outcome:
+        refuse_if_held(recording)
         with telnyx_call("delete the recording"), suppress(NotFoundError):  # already gone counts as deleted
             get_client().delete_recording(recording.telnyx_id)
         Recording.objects.filter(pk=recording.pk).update(gone_upstream=True, gone_upstream_at=timezone.now())
@@ -118,6 +120,7 @@ def preview_bulk_delete(*, filters: RecordingFilters, sample_size: int = 10) -> 
 class BulkDeleteResult:
     deleted: int
     marked: list[Recording]
+    skipped_held: int = 0
 
 
 def _delete_one(recording_id: str) -> None:
@@ -157,16 +160,21 @@ def bulk_delete_recordings(*, user: Any, filters: RecordingFilters, preview_toke
         session_id=filters.session_id,
         target=target,
     ) as outcome:
+        held = held_recording_ids(current.ids)  # legal holds: everything else is deleted, by id
+        to_delete = [rid for rid in current.ids if rid not in held]
         with telnyx_call("delete the recordings"), ThreadPoolExecutor(BULK_DELETE_THREADS) as pool:
-            for _ in pool.map(_delete_one, current.ids):
+            for _ in pool.map(_delete_one, to_delete):
                 deleted += 1
         target["deleted"] = deleted
+        target["skipped_held"] = len(held)
         outcome.message = f"Deleted {deleted} recording{'s' if deleted != 1 else ''} in Telnyx."
-    local = Recording.objects.filter(telnyx_id__in=current.ids)
+        if held:
+            outcome.message += f" Skipped {len(held)} under legal hold."
+    local = Recording.objects.filter(telnyx_id__in=to_delete)
     marked = list(local.order_by("-started_at")[:200])
     local.update(gone_upstream=True, gone_upstream_at=timezone.now())
     queue_sync()
-    return BulkDeleteResult(deleted=deleted, marked=marked)
+    return BulkDeleteResult(deleted=deleted, marked=marked, skipped_held=len(held))
 
 
 def delete_composition(*, user: Any, composition: Composition) -> None:
@@ -178,6 +186,7 @@ def delete_composition(*, user: Any, composition: Composition) -> None:
         session_id=composition.session_id,
         target={"composition_id": composition.telnyx_id},
     ) as outcome:
+        refuse_if_held(composition)
         with telnyx_call("delete the composition"), suppress(NotFoundError):  # already gone counts as deleted
             get_client().delete_composition(composition.telnyx_id)
         Composition.objects.filter(pk=composition.pk).update(

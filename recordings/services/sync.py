@@ -36,6 +36,7 @@ from django.utils import timezone
 from dashboard.celery import enqueue
 from dashboard.errors import Refused, UserError, telnyx_call
 from dashboard.telnyx import NotFoundError, Page, TelnyxClient, get_client
+from governance import triggers
 from recordings.models import Composition, Recording, SyncRun, SyncWalkPage
 from recordings.services import archive
 from recordings.services.sync_lease import (
@@ -436,4 +437,6 @@ def scheduled_sync(*, full: bool = False) -> SyncRun | None:
         logger.info("a recordings sync is already running; skipped")
         return None
     archive.queue_archive_tasks()
+    enqueue("recordings.tasks.refresh_totals")
+    triggers.after_sync()
     return run

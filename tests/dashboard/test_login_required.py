@@ -6,12 +6,16 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+SAMPLE_ID = str(uuid.uuid4())
+
 WEBHOOK_RECEIVERS = {"/webhooks/telnyx", "/webhooks/telnyx/sample"}
-PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/favicon.ico", *WEBHOOK_RECEIVERS}
+# Share links: the unguessable token in the URL is the credential (governance/shares.py).
+SHARE_PAGES = {"/share/sample/", "/share/sample/bundle", f"/share/sample/file/{SAMPLE_ID}"}
+PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/favicon.ico", *WEBHOOK_RECEIVERS, *SHARE_PAGES}
 SAMPLE_VALUE = {
     "int": "1",
     "uuid": str(uuid.uuid4()),
-    "telnyx_id": str(uuid.uuid4()),
+    "telnyx_id": SAMPLE_ID,
     "path": "x/y",
     "slug": "sample",
     "str": "sample",
@@ -88,3 +92,11 @@ def test_a_wrong_password_is_explained_on_the_form(client, viewer_user):
     response = client.post("/accounts/login/", {"username": viewer_user.username, "password": "nope"})
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", sorted(SHARE_PAGES))
+def test_share_pages_answer_an_unknown_token_with_404_not_a_login(client, url):
+    assert url in ROUTES
+    response = client.get(url)
+    assert response.status_code == 404
