@@ -103,5 +103,7 @@ def site(telnyx_sandbox, settings) -> Site:  # type: ignore[no-untyped-def]
         "id": str(users[Role.VIEWER].pk),
         "content_type_id": "1",
         "token": "not-the-secret",
+        "user_id": str(users[Role.VIEWER].pk),
+        "telnyx_id": recording.telnyx_id,
     }
     return Site(ids=ids, users=users)

@@ -16,6 +16,16 @@ from urllib.parse import parse_qsl, urlsplit
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
+#: A value for a path parameter the seeded site has no object for (a page may then answer 404).
+_UNSEEDED = {
+    "int": "1",
+    "telnyx_id": "00000000-0000-4000-8000-000000000001",
+    "str": "sample",
+    "uuid": "00000000-0000-4000-8000-000000000001",
+    "slug": "sample",
+    "path": "sample",
+}
+
 #: ``<converter:name>`` in a route.
 _PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 
@@ -36,8 +46,11 @@ class Route:
     params: tuple[tuple[str, str], ...]  # (name, converter)
 
     def path(self, values: dict[str, str]) -> str:
-        """The concrete path with ``values`` (already URL-safe) in place of the parameters."""
-        return "/" + _PARAM.sub(lambda m: values[m.group("name")], self.route)
+        """The concrete path with ``values`` (already URL-safe) in place of the parameters; a name
+        the site was not seeded with gets a well-formed value of its converter's kind."""
+        return "/" + _PARAM.sub(
+            lambda m: values.get(m.group("name")) or _UNSEEDED[m.group("converter") or "str"], self.route
+        )
 
 
 def routes() -> list[Route]:
