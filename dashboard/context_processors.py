@@ -15,8 +15,8 @@ NAVIGATION = (
     ("audit:list", "Audit log", "view_dashboard"),
     ("webhooks:list", "Events", "manage_rooms"),
     ("webhooks:setup", "Webhooks", "manage_rooms"),
-    ("accounts:people", "People", "manage_users"),
     ("governance:holds", "Governance", "moderate_sessions"),
+    ("accounts:people", "People", "manage_users"),
 )
 
 
