@@ -124,7 +124,8 @@ def record_use(link: ShareLink, *, address: str | None, what: str) -> None:
         anonymous_name=f"share link {link.pk}",
         action=SHARE_USE,
         succeeded=True,
-        message=f"Share link {link.pk} (made by {link.created_by_name}) {what} from {address or 'an unknown address'}.",
+        message=f"Share link {link.pk} (made by {link.created_by_name}) {what} "
+        f"from {address or 'an unknown address'}.",
         session_id=link.target_id if link.kind == ShareLink.Kind.SESSION else "",
         target={"link_id": link.pk, "kind": link.kind, "target_id": link.target_id},
     )

@@ -60,9 +60,11 @@ def test_bulk_delete_skips_held_items_and_says_how_many(admin_client, synced) ->
     held = set(Recording.objects.filter(session_id=session_id).values_list("telnyx_id", flat=True))
     assert len(held) == 4
     filters = {"room": room_id}
-    counted = admin_client.get(reverse("recordings:bulk_delete"), filters).context["preview"].count
+    preview = admin_client.get(reverse("recordings:bulk_delete"), filters).context["preview"]
+    counted = preview.count
     assert counted == 16
-    done = admin_client.post(reverse("recordings:bulk_delete"), {**filters, "confirm_count": str(counted)})
+    confirm = {"confirm_count": str(counted), "preview_token": preview.token}
+    done = admin_client.post(reverse("recordings:bulk_delete"), {**filters, **confirm})
     result = done.context["result"]
     assert (result.deleted, result.skipped_held) == (12, 4)
     assert 'data-skipped-held="4"' in done.content.decode()
