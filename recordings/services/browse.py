@@ -307,16 +307,16 @@ def recording_page(
     """
     ordered = filter_recordings(filters, sort=sort)
     totals = summary.totals(filters) or recording_totals(ordered)
-    ordered = ordered.annotate(held=held_exists(Recording))
+    annotated: QuerySet[Recording] = ordered.annotate(held=held_exists(Recording))
     count = totals["count"]
     pages = max(1, -(-count // per_page))
     number = min(max(1, number), pages)
     start, stop = (number - 1) * per_page, min(number * per_page, count)
     if start > count - stop:
-        rows = list(ordered.reverse()[count - stop : count - start])
+        rows = list(annotated.reverse()[count - stop : count - start])
         rows.reverse()
     else:
-        rows = list(ordered[start:stop])
+        rows = list(annotated[start:stop])
     return RecordingPage(rows=rows, number=number, num_pages=pages, totals=totals)
 
 
