@@ -41,12 +41,18 @@ class AuditEntry(models.Model):
         USER_DEACTIVATE = "user.deactivate", "Person deactivated"
         USER_REACTIVATE = "user.reactivate", "Person reactivated"
         USER_PASSWORD = "user.password", "Password reset"
+        RETENTION_RUN = "retention.run", "Retention run"
+        HOLD_ADD = "hold.add", "Legal hold set"
+        HOLD_RELEASE = "hold.release", "Legal hold released"
+        SHARE_CREATE = "share.create", "Share link made"
+        SHARE_REVOKE = "share.revoke", "Share link revoked"
+        SHARE_USE = "share.use", "Share link used"
 
     class Category(models.TextChoices):
         """Changes (what the dashboard did) and access (what someone fetched: downloads, plays)."""
 
         CHANGE = "change", "Changes"
-        ACCESS = "access", "Access (downloads and plays)"
+        ACCESS = "access", "Access (downloads, plays, share links)"
 
     #: The actions that read rather than change: kept apart so "every change" stays true.
     ACCESS_ACTIONS = frozenset(
@@ -55,6 +61,7 @@ class AuditEntry(models.Model):
             Action.RECORDING_PLAY,
             Action.COMPOSITION_DOWNLOAD,
             Action.COMPOSITION_PLAY,
+            Action.SHARE_USE,
         }
     )
 

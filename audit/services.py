@@ -31,17 +31,19 @@ def record_action(
     room_name: str = "",
     session_id: str = "",
     target: dict[str, Any] | None = None,
+    anonymous_name: str = "system",
 ) -> AuditEntry:
     """Store who did what, to what, and whether Telnyx accepted it.
 
     Call it after the API answered (or refused), outside any transaction that a failure would roll
     back: a refused action is as much part of the log as an accepted one. Text too long for its
-    column is cut, never refused.
+    column is cut, never refused. Without an account, the entry names ``anonymous_name`` (the
+    system's own jobs, or a share link opened by someone without an account).
     """
     account = user if isinstance(user, get_user_model()) and user.is_authenticated else None
     return AuditEntry.objects.create(
         user=account,
-        username=_fit("username", account.get_username() if account is not None else "system"),
+        username=_fit("username", account.get_username() if account is not None else anonymous_name),
         action=str(action),
         succeeded=succeeded,
         message=_clean(message),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from audit.services import record_action
@@ -100,6 +100,38 @@ def held_filter(model: type[Recording] | type[Composition]) -> Q:
         | Q(session_id__in=held[LegalHold.Scope.SESSION] - {""})
         | Q(room_id__in=held[LegalHold.Scope.ROOM] - {""})
     )
+
+
+def held_exists(model: type[Recording] | type[Composition]) -> Exists:
+    """An ``EXISTS`` over the active holds covering the outer row (its own, its session's, its
+    room's): annotate a page's rows with it, or filter by it, inside the page's own query (no query
+    of its own, unlike ``held_filter``, which reads the holds first)."""
+    own = LegalHold.Scope.RECORDING if model is Recording else LegalHold.Scope.COMPOSITION
+    return Exists(
+        active_holds().filter(
+            Q(scope=own, target_id=OuterRef("telnyx_id"))
+            | Q(scope=LegalHold.Scope.SESSION, target_id=OuterRef("session_id"))
+            | Q(scope=LegalHold.Scope.ROOM, target_id=OuterRef("room_id"))
+        )
+    )
+
+
+def held_session_ids(sessions: Iterable[tuple[str, str]]) -> set[str]:
+    """Which of these (session id, room id) pairs a hold covers, by the session or its room (one
+    query): for the sessions list, whose rows come from Telnyx."""
+    pairs = [(sid, rid) for sid, rid in sessions if sid]
+    if not pairs:
+        return set()
+    rows = active_holds().filter(
+        Q(scope=LegalHold.Scope.SESSION, target_id__in={sid for sid, _ in pairs})
+        | Q(scope=LegalHold.Scope.ROOM, target_id__in={rid for _, rid in pairs if rid})
+    )
+    held = set(rows.values_list("scope", "target_id"))
+    return {
+        sid
+        for sid, rid in pairs
+        if (LegalHold.Scope.SESSION, sid) in held or (LegalHold.Scope.ROOM, rid) in held
+    }
 
 
 def _username(user: Any) -> str:

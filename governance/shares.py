@@ -25,6 +25,7 @@ from recordings.models import Composition, Recording
 
 SHARE_CREATE = "share.create"
 SHARE_REVOKE = "share.revoke"
+SHARE_USE = "share.use"
 
 
 class LinkUnusable(Refused):
@@ -116,7 +117,18 @@ def resolve(token: str) -> ShareLink:
 
 
 def record_use(link: ShareLink, *, address: str | None, what: str) -> None:
+    """Keep one use with the link (listed beside it) and in the audit log's access entries."""
     ShareUse.objects.create(link=link, address=address or None, what=what[:120])
+    record_action(
+        user=None,
+        anonymous_name=f"share link {link.pk}",
+        action=SHARE_USE,
+        succeeded=True,
+        message=f"Share link {link.pk} (made by {link.created_by_name}) {what} "
+        f"from {address or 'an unknown address'}.",
+        session_id=link.target_id if link.kind == ShareLink.Kind.SESSION else "",
+        target={"link_id": link.pk, "kind": link.kind, "target_id": link.target_id},
+    )
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django import forms
 
+from dashboard.converters import is_telnyx_id
 from dashboard.widgets import DayInput
 from recordings import layouts
 from recordings.services import deletion
@@ -21,6 +22,9 @@ SORT_CHOICES = [
     ("-duration", "Longest first"),
     ("duration", "Shortest first"),
 ]
+
+
+HOLD_CHOICES = [("", "Any"), ("held", "Held"), ("not_held", "Not held")]
 
 
 class RecordingFilterForm(forms.Form):
@@ -47,6 +51,7 @@ class RecordingFilterForm(forms.Form):
     started_from = forms.DateField(required=False, label="Started from", widget=DayInput())
     started_to = forms.DateField(required=False, label="Started until", widget=DayInput())
     min_duration = forms.IntegerField(required=False, min_value=0, label="Min. duration (s)")
+    hold = forms.ChoiceField(required=False, label="Legal hold", choices=HOLD_CHOICES)
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
 
     FILTER_FIELDS = (
@@ -58,6 +63,7 @@ class RecordingFilterForm(forms.Form):
         "started_from",
         "started_to",
         "min_duration",
+        "hold",
     )
 
     def __init__(
@@ -101,11 +107,25 @@ class RecordingFilterForm(forms.Form):
             started_from=data.get("started_from"),
             started_to=data.get("started_to"),
             min_duration_secs=data.get("min_duration"),
+            hold=data.get("hold") or "",
         )
 
     @property
     def sort_key(self) -> str:
         return (self.cleaned_data.get("sort") if self.is_valid() else "") or "-date"
+
+
+class CompositionFilterForm(forms.Form):
+    """The compositions list's filters: one session, and held or not."""
+
+    session_id = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+    hold = forms.ChoiceField(required=False, label="Legal hold", choices=HOLD_CHOICES)
+
+    def clean_session_id(self) -> str:
+        value: str = self.cleaned_data["session_id"].strip()
+        if value and not is_telnyx_id(value):
+            raise forms.ValidationError("That is not a session id (a UUID).")
+        return value
 
 
 class BulkDeleteConfirmForm(forms.Form):

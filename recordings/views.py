@@ -18,8 +18,14 @@ from dashboard.converters import is_telnyx_id
 from dashboard.errors import NotFound, Refused, UserError, add_to_form
 from dashboard.pages import HtmxRequest, page_number, partial_for, query_without
 from dashboard.roles import permission_required
+from governance import holds
 from recordings import charts, layouts
-from recordings.forms import BulkDeleteConfirmForm, CompositionForm, RecordingFilterForm
+from recordings.forms import (
+    BulkDeleteConfirmForm,
+    CompositionFilterForm,
+    CompositionForm,
+    RecordingFilterForm,
+)
 from recordings.models import Composition, Recording
 from recordings.services import browse, compositions, deletion, downloads, sync
 
@@ -52,6 +58,7 @@ def recording_list(request: HtmxRequest) -> HttpResponse:
         "last_sync": summary.last_sync,
         "can_delete": request.user.has_perm("dashboard.delete_recordings"),
         "can_download": request.user.has_perm("dashboard.download_recordings"),
+        "can_share": request.user.has_perm("dashboard.moderate_sessions"),
     }
     template = partial_for(request, "recordings/list.html", {"recordings-table": "recordings-table"})
     return render(request, template, context)
@@ -191,16 +198,19 @@ def _filter_params(form: RecordingFilterForm) -> dict[str, str]:
 
 @permission_required("view_dashboard")
 def composition_list(request: HtmxRequest) -> HttpResponse:
-    session_id = request.GET.get("session_id", "").strip()
-    if session_id and not is_telnyx_id(session_id):
+    form = CompositionFilterForm(request.GET or None)
+    form.is_valid()  # a bad value filters nothing; its error shows beside its field
+    data = getattr(form, "cleaned_data", {})
+    session_id = data.get("session_id", "")
+    if "session_id" in form.errors:
         messages.error(request, "That is not a session id (a UUID); no composition matches it.")
-        session_id = ""
         listed = Composition.objects.none()
     else:
-        listed = browse.filter_compositions(session_id=session_id)
+        listed = browse.filter_compositions(session_id=session_id, hold=data.get("hold", ""))
     page = Paginator(listed, PAGE_SIZE).get_page(page_number(request))
     room_names = dict(browse.known_rooms())
     context = {
+        "form": form,
         "page": page,
         "compositions": page.object_list,
         "rows": [(c, room_names.get(c.room_id) or "", _room_url(c.room_id)) for c in page.object_list],
@@ -209,6 +219,7 @@ def composition_list(request: HtmxRequest) -> HttpResponse:
         "can_delete": request.user.has_perm("dashboard.delete_recordings"),
         "can_create": request.user.has_perm("dashboard.create_compositions"),
         "can_download": request.user.has_perm("dashboard.download_recordings"),
+        "can_share": request.user.has_perm("dashboard.moderate_sessions"),
     }
     return render(request, "compositions/list.html", context)
 
@@ -279,6 +290,8 @@ def composition_detail(request: HtmxRequest, composition_id: str) -> HttpRespons
         "preview": drawing,
         "can_delete": request.user.has_perm("dashboard.delete_recordings"),
         "can_download": request.user.has_perm("dashboard.download_recordings"),
+        "can_share": request.user.has_perm("dashboard.moderate_sessions"),
+        "held": holds.is_held(composition),
     }
     return render(request, "compositions/detail.html", context)
 

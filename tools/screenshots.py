@@ -30,6 +30,11 @@ OUT = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "docs" / "screenshots"))
 VAR = ROOT / "var" / "screenshots"
 WIDTHS = {1440: 900, 390: 844}
 PASSWORD = secrets.token_urlsafe(18)  # the demo accounts' password, new each run
+HOLD_NEWEST_SESSION = (
+    "from governance.holds import add_hold; from recordings.models import Recording; "
+    "r = Recording.objects.order_by('-started_at').first(); "
+    "add_hold(user=None, scope='session', target_id=r.session_id, reason='Demo: a dispute') if r else None"
+)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -160,6 +165,8 @@ def main() -> int:
         _manage(env, "adduser", "mo-moderator", "--role", "moderator", "--password", PASSWORD)
         _manage(env, "adduser", "vi-viewer", "--role", "viewer", "--password", PASSWORD)
         _manage(env, "sync_recordings")
+        # A legal hold on the newest session, so the lists show their Held badges.
+        _manage(env, "shell", "-c", HOLD_NEWEST_SESSION)
         with _dev_server(env) as base, sync_playwright() as playwright:
             executable = shutil.which("chromium") or shutil.which("chromium-browser")
             browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dashboard.celery import enqueue
 from dashboard.errors import NotFound, Refused
+from governance import triggers
 from webhooks import live, media
 from webhooks.models import VIDEO_EVENT_TYPES, WebhookEvent
 
@@ -55,6 +56,7 @@ def _session_ended(event: WebhookEvent) -> str:
     _require(event.payload, "session_id")
     reason = _text(event.payload, "ended_reason")
     live.session_ended(session_id=event.session_id, room_id=event.room_id, at=_at(event), reason=reason)
+    triggers.session_may_be_ready(event.session_id)  # an automatic composition rule may now compose it
     return media.session_ended()
 
 
@@ -91,7 +93,9 @@ def _recording_started(event: WebhookEvent) -> str:
 
 def _recording_completed(event: WebhookEvent) -> str:
     _require(event.payload, "recording_id")
-    return media.recording_completed(event.payload, at=_at(event))
+    note = media.recording_completed(event.payload, at=_at(event))
+    triggers.session_may_be_ready(event.session_id)  # its session may now have every recording done
+    return note
 
 
 def _composition_completed(event: WebhookEvent) -> str:

@@ -18,6 +18,7 @@ from django.db.models.functions import JSONObject, TruncDate
 from django.utils import timezone
 
 from dashboard.errors import Refused
+from governance.holds import held_exists
 from recordings.models import Composition, NullsLow, Recording, RecordingSummary, SyncRun
 from recordings.services.sync import last_sync_run
 
@@ -34,6 +35,7 @@ class RecordingFilters:
     started_from: date | None = None
     started_to: date | None = None
     min_duration_secs: int | None = None
+    hold: str = ""  # held | not_held (legal holds are local: never sent to Telnyx)
 
     @property
     def is_empty(self) -> bool:
@@ -47,6 +49,7 @@ class RecordingFilters:
                 self.started_from,
                 self.started_to,
                 self.min_duration_secs is not None,
+                self.hold,
             )
         )
 
@@ -54,6 +57,11 @@ class RecordingFilters:
         """The same filters as Telnyx's deepObject keyword arguments (for listing and bulk delete)."""
         if self.status == "gone":
             raise Refused("Recordings already gone from Telnyx cannot be deleted there.")
+        if self.hold == "held":
+            raise Refused(
+                "Recordings under legal hold are never deleted; an admin must release the hold first.",
+                field_errors=[("hold", "Held recordings cannot be bulk-deleted.")],
+            )
         if self.participant and not is_uuid(self.participant):
             raise Refused(
                 "Telnyx filters by participant id; enter a participant id rather than a name.",
@@ -122,6 +130,9 @@ def filter_recordings(filters: RecordingFilters, *, sort: str = "-date") -> Quer
         qs = qs.filter(started_at__lt=_day_start(filters.started_to + timedelta(days=1)))
     if filters.min_duration_secs is not None:
         qs = qs.filter(duration_secs__gte=filters.min_duration_secs)
+    if filters.hold:
+        held = held_exists(Recording)
+        qs = qs.filter(held) if filters.hold == "held" else qs.filter(~held)
     descending = sort.startswith("-")
     column, tiebreak = SORTS.get(sort.lstrip("-"), SORTS["date"])
     tie = F(tiebreak).desc() if descending else F(tiebreak).asc()
@@ -152,12 +163,14 @@ class Summary:
 
     def totals(self, filters: RecordingFilters) -> dict[str, Any] | None:
         """Count, MB and seconds of the recordings the filters select, or None when a filter the
-        kept figures do not break down by (room, session, participant, duration) is set."""
+        kept figures do not break down by (room, session, participant, duration,
+        legal hold) is set."""
         if (
             filters.room_id
             or filters.session_id
             or filters.participant
             or filters.min_duration_secs is not None
+            or filters.hold
         ):
             return None
         count, size, duration = 0, 0.0, 0
@@ -285,7 +298,8 @@ class RecordingPage:
 def recording_page(
     filters: RecordingFilters, *, sort: str, number: int, per_page: int, summary: Summary
 ) -> RecordingPage:
-    """Page ``number`` of the filtered, sorted list (past the last page: the last page).
+    """Page ``number`` of the filtered, sorted list (past the last page: the last page); each row
+    carries ``held`` (a legal hold covers it), read in the rows' own query.
 
     The count comes from the kept figures where they cover the filters (else one aggregate query);
     a page in the back half is read from the far end in the reverse order, so the last page costs
@@ -293,15 +307,16 @@ def recording_page(
     """
     ordered = filter_recordings(filters, sort=sort)
     totals = summary.totals(filters) or recording_totals(ordered)
+    annotated: QuerySet[Recording] = ordered.annotate(held=held_exists(Recording))
     count = totals["count"]
     pages = max(1, -(-count // per_page))
     number = min(max(1, number), pages)
     start, stop = (number - 1) * per_page, min(number * per_page, count)
     if start > count - stop:
-        rows = list(ordered.reverse()[count - stop : count - start])
+        rows = list(annotated.reverse()[count - stop : count - start])
         rows.reverse()
     else:
-        rows = list(ordered[start:stop])
+        rows = list(annotated[start:stop])
     return RecordingPage(rows=rows, number=number, num_pages=pages, totals=totals)
 
 
@@ -368,9 +383,12 @@ def recent_sessions(limit: int = 50) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def filter_compositions(*, session_id: str = "") -> QuerySet[Composition]:
-    """Local compositions, newest first (the model's order), of one session when given."""
-    compositions = Composition.objects.all()
+def filter_compositions(*, session_id: str = "", hold: str = "") -> QuerySet[Composition]:
+    """Local compositions, newest first (the model's order), of one session when given, held or not
+    held when asked; each carries ``held`` (a legal hold covers it)."""
+    compositions = Composition.objects.annotate(held=held_exists(Composition))
+    if hold:
+        compositions = compositions.filter(held=hold == "held")
     return compositions.filter(session_id=session_id) if session_id else compositions
 
 

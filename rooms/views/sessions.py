@@ -18,6 +18,7 @@ from dashboard.errors import NotFound, UserError
 from dashboard.last_known import Snapshot, last_known
 from dashboard.pages import HtmxRequest, page_number, partial_for, query_without
 from dashboard.roles import permission_required
+from governance.holds import held_session_ids
 from rooms import live, moderation, services
 from rooms.forms import (
     ModerationForm,
@@ -48,11 +49,15 @@ def session_list(request: HtmxRequest) -> HttpResponse:
         snapshot = last_known(services.list_sessions, page=page, **filters)
     except UserError as exc:  # e.g. a room id Telnyx refuses as a filter
         snapshot = Snapshot(value=None, stale=False, error=exc.message)
+    listing = snapshot.value
+    rows = listing.items if listing is not None else []
     context = {
         "form": form,
         "snapshot": snapshot,
-        "listing": snapshot.value,
+        "listing": listing,
         "query": query_without(request, "page"),
+        # The rows come from Telnyx: which of them a legal hold covers is one local query.
+        "held_sessions": held_session_ids((row.session.id, row.session.room_id or "") for row in rows),
     }
     return render(
         request, partial_for(request, "sessions/list.html", {"session-table": "session-table"}), context

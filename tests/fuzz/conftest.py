@@ -22,6 +22,10 @@ from audit.models import AuditEntry
 from audit.services import record_action
 from dashboard.roles import Role
 from dashboard.telnyx import get_client
+from governance.autocompose import LAYOUTS, RESOLUTIONS, add_rule
+from governance.holds import add_hold
+from governance.models import RetentionPolicy
+from governance.shares import create_link
 from recordings.models import Composition, Recording
 from recordings.services.sync import sync_recordings
 from webhooks.models import WebhookEvent
@@ -93,7 +97,25 @@ def site(telnyx_sandbox, settings) -> Site:  # type: ignore[no-untyped-def]
     recording = Recording.objects.filter(status="completed").first()
     composition = Composition.objects.first()
     assert recording is not None and composition is not None, "the sync brought no media"
+    # Governance: one of each thing its pages address by id (a share link's token is the real one).
+    hold = add_hold(user=users[Role.ADMIN], scope="recording", target_id=recording.telnyx_id, reason="seeded")
+    policy = RetentionPolicy.objects.create(room_id=room.id, room_name="standup", recordings_days=30)
+    rule = add_rule(
+        user=users[Role.ADMIN],
+        room_id=room.id,
+        room_name="standup",
+        resolution=RESOLUTIONS[0][0],
+        layout=LAYOUTS[0][0],
+    )
+    link, share_token = create_link(
+        user=users[Role.ADMIN], kind="recording", target_id=recording.telnyx_id, days=1
+    )
     ids = {
+        "hold_id": str(hold.pk),
+        "policy_id": str(policy.pk),
+        "rule_id": str(rule.pk),
+        "link_id": str(link.pk),
+        "telnyx_id": recording.telnyx_id,
         "room_id": room.id,
         "session_id": session_id,
         "recording_id": recording.telnyx_id,
@@ -101,9 +123,8 @@ def site(telnyx_sandbox, settings) -> Site:  # type: ignore[no-untyped-def]
         "pk": str(event.pk),
         "object_id": str(recording.pk),
         "id": str(users[Role.VIEWER].pk),
+        "user_id": str(users[Role.VIEWER].pk),
         "content_type_id": "1",
         "token": "not-the-secret",
-        "user_id": str(users[Role.VIEWER].pk),
-        "telnyx_id": recording.telnyx_id,
     }
     return Site(ids=ids, users=users)
