@@ -6,7 +6,7 @@ from django.urls import register_converter
 from dashboard.converters import TelnyxIdConverter
 
 
-def _sync_roles_after_migrate(sender, **kwargs):  # type: ignore[no-untyped-def]
+def _sync_roles_after_migrate(sender: object, **kwargs: object) -> None:
     from django.apps import apps
     from django.contrib.auth.models import Group, Permission
 

@@ -17,7 +17,7 @@ app.autodiscover_tasks()
 
 
 @worker_ready.connect
-def _report_in(sender, **kwargs):  # type: ignore[no-untyped-def]
+def _report_in(sender: object, **kwargs: object) -> None:
     """A new worker shows on the overview at once, not after the first beat interval."""
     app.send_task("dashboard.tasks.record_heartbeat")
 

@@ -70,7 +70,7 @@ def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
     return max(held, key=_RANK.__getitem__) if held else None
 
 
-def sync_role_groups(group_model, permission_model, *, partial: bool = False) -> None:  # type: ignore[no-untyped-def]
+def sync_role_groups(group_model: Any, permission_model: Any, *, partial: bool = False) -> None:
     """Create the three groups and give each exactly its permissions.
 
     Takes the models as arguments so the data migration can pass its historical models. Admin also

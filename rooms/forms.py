@@ -133,10 +133,10 @@ class ModerationForm(forms.Form):
     scope = forms.ChoiceField(choices=SCOPES, required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # Form's own arguments, passed through
         # Any participant id is a choice ("all" too, for ``participants``); Telnyx says if it exists.
         for name in ("participants", "exclude", "selected"):
-            self.fields[name].valid_value = _is_participant_choice  # type: ignore[attr-defined]
+            self.fields[name].valid_value = _is_participant_choice  # type: ignore[attr-defined]  # ChoiceField's documented hook
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

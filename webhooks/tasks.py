@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import DatabaseError
 
 from webhooks import applying
@@ -12,7 +12,7 @@ MAX_RETRIES = 5
 
 
 @shared_task(name="webhooks.tasks.apply_event", bind=True, acks_late=True, ignore_result=True)
-def apply_event(self, event_pk: int) -> None:  # type: ignore[no-untyped-def]
+def apply_event(self: Task, event_pk: int) -> None:
     """Apply one stored event (a no-op when it is applied already or was deleted), then others
     still waiting (``applying.apply_waiting``)."""
     try:

@@ -11,7 +11,7 @@ register = template.Library()
 def duration_secs(value: object) -> str:
     """Seconds as ``1:02:03`` or ``2:03``."""
     try:
-        total = max(0, int(value))  # type: ignore[call-overload]
+        total = max(0, int(value))  # type: ignore[call-overload]  # any value int() takes; the rest is caught
     except (TypeError, ValueError):
         return ""
     hours, rest = divmod(total, 3600)
@@ -23,7 +23,7 @@ def duration_secs(value: object) -> str:
 def megabytes(value: object) -> str:
     """Megabytes as a readable size."""
     try:
-        mb = float(value)  # type: ignore[arg-type]
+        mb = float(value)  # type: ignore[arg-type]  # any value float() takes; the rest is caught
     except (TypeError, ValueError):
         return "—"
     if mb >= 1024 * 1024:
