@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
-from dashboard.converters import is_telnyx_id
+from dashboard.converters import room_url, session_url
 
 
 class AuditEntry(models.Model):
@@ -103,8 +102,8 @@ class AuditEntry(models.Model):
     @property
     def room_url(self) -> str:
         """The room's page, when the entry names a room by a real Telnyx id."""
-        return reverse("rooms:detail", args=[self.room_id]) if is_telnyx_id(self.room_id) else ""
+        return room_url(self.room_id)
 
     @property
     def session_url(self) -> str:
-        return reverse("sessions:detail", args=[self.session_id]) if is_telnyx_id(self.session_id) else ""
+        return session_url(self.session_id)

@@ -1,8 +1,11 @@
-"""Telnyx ids in URLs and forms: checked at the edge, before any query or API call sees them."""
+"""Telnyx ids in URLs and forms: checked at the edge, before any query or API call sees them; links
+to a room or session only for ids that are real."""
 
 from __future__ import annotations
 
 import re
+
+from django.urls import reverse
 
 #: Telnyx names rooms, sessions, participants, recordings and compositions by UUID.
 TELNYX_ID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -23,3 +26,13 @@ class TelnyxIdConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+def room_url(room_id: str) -> str:
+    """The room's page, when ``room_id`` is a real Telnyx id (records keep what they were sent)."""
+    return reverse("rooms:detail", args=[room_id]) if is_telnyx_id(room_id) else ""
+
+
+def session_url(session_id: str) -> str:
+    """The session's page, when ``session_id`` is a real Telnyx id."""
+    return reverse("sessions:detail", args=[session_id]) if is_telnyx_id(session_id) else ""

@@ -18,6 +18,7 @@ from dashboard.roles import permission_required
 from governance import bundles, shares
 from governance.forms import ShareForm
 from governance.models import ShareLink
+from recordings.responses import download_response
 from recordings.services.downloads import RangeNotSatisfiable, open_file
 
 
@@ -104,17 +105,7 @@ def share_file(request: HttpRequest, token: str, telnyx_id: str) -> HttpResponse
     if not byte_range or byte_range.replace(" ", "").startswith("bytes=0-"):
         verb = "played" if inline else "downloaded"
         shares.record_use(link, address=_address(request), what=f"{verb} {telnyx_id}")
-    response = StreamingHttpResponse(download, status=download.status, content_type=download.content_type)
-    if download.content_length is not None:
-        response["Content-Length"] = str(download.content_length)
-    if download.content_range:
-        response["Content-Range"] = download.content_range
-    response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = (
-        content_disposition_header(not inline, download.filename) or "attachment"
-    )
-    return response
+    return download_response(download, inline=inline)
 
 
 @login_not_required

@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.converters import is_telnyx_id
@@ -27,6 +27,7 @@ from recordings.forms import (
     RecordingFilterForm,
 )
 from recordings.models import Composition, Recording
+from recordings.responses import download_response
 from recordings.services import browse, compositions, deletion, downloads, sync
 
 PAGE_SIZE = 50
@@ -104,24 +105,7 @@ def _serve(request: HtmxRequest, record: Recording | Composition) -> HttpRespons
     except UserError as exc:
         context = {"record": record, "error": exc.message}
         return render(request, "recordings/download_failed.html", context, status=_failed_status(exc))
-    response: StreamingHttpResponse
-    if download.whole_file is not None:
-        # A whole archived file: the server's file wrapper sends it (sendfile under gunicorn).
-        response = FileResponse(download.whole_file, content_type=download.content_type)
-    else:
-        # A streaming response calls close() on the iterable it was given once it is done.
-        response = StreamingHttpResponse(download, status=download.status, content_type=download.content_type)
-    if download.content_length is not None:
-        response["Content-Length"] = str(download.content_length)
-    if download.content_range:
-        response["Content-Range"] = download.content_range
-    response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "private, no-store"
-    as_attachment = request.GET.get("inline") != "1"
-    response["Content-Disposition"] = content_disposition_header(as_attachment, download.filename) or (
-        "attachment" if as_attachment else "inline"
-    )
-    return response
+    return download_response(download, inline=request.GET.get("inline") == "1")
 
 
 @permission_required("download_recordings")
