@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from dashboard.roles import role_of
+from dashboard.roles import role_shown
 
 # (url name, label, the permission that shows it). An entry whose page is not installed is left out.
 NAVIGATION = (
@@ -45,5 +45,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     return {
         "nav_entries": entries,
         "nav_current": current,
-        "user_role": role_of(user) if user is not None else None,
+        "user_role": role_shown(user) if user is not None else None,
     }

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from dashboard.roles import Role
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -27,3 +28,14 @@ def test_a_signed_in_user_without_a_role_gets_no_menu_and_a_403():
     client.force_login(make_user("nobody", None))
     response = client.get(reverse("audit:list"))
     assert response.status_code == 403
+
+
+def test_the_header_names_each_role(admin_client, moderator_client, viewer_client):
+    for client, role in (
+        (admin_client, Role.ADMIN),
+        (moderator_client, Role.MODERATOR),
+        (viewer_client, Role.VIEWER),
+    ):
+        response = client.get(reverse("audit:list"))
+        assert response.context["user_role"] is role
+        assert f">{role.value}<" in response.content.decode()
