@@ -233,6 +233,11 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=30.0, help="seconds watched per console count")
     parser.add_argument("--latency-runs", type=int, default=15)
     parser.add_argument("--skip-receiver", action="store_true", help="leave out the 200 events/s part")
+    parser.add_argument(
+        "--services",
+        action="store_true",
+        help="keep DATABASE_URL and REDIS_URL from the environment (PostgreSQL and Redis, as in production)",
+    )
     args = parser.parse_args()
 
     from sandbox.testing import SandboxProcess
@@ -252,8 +257,9 @@ def main() -> None:
             "TELNYX_WEBHOOK_PUBLIC_KEY": sandbox.webhook_public_key,
             "DASHBOARD_LOG_LEVEL": "WARNING",
         }
-        for name in ("DATABASE_URL", "REDIS_URL"):
-            env.pop(name, None)
+        if not args.services:  # the embedded default: SQLite and the filesystem broker
+            for name in ("DATABASE_URL", "REDIS_URL"):
+                env.pop(name, None)
         os.environ.update({k: v for k, v in env.items() if isinstance(v, str)})
         import django
 
