@@ -62,7 +62,7 @@ _RANK = {Role.ADMIN: 3, Role.MODERATOR: 2, Role.VIEWER: 1}
 def role_shown(user: AbstractBaseUser | AnonymousUser) -> Role | None:
     """The role whose permissions the user holds, for the header: read from the permissions Django
     has already loaded for this request (the view's permission check), so it costs no query."""
-    if not user.is_authenticated:
+    if not isinstance(user, get_user_model()) or not user.is_authenticated:
         return None
     for role in (Role.ADMIN, Role.MODERATOR, Role.VIEWER):
         if user.has_perms([f"dashboard.{codename}" for codename in ROLE_PERMISSIONS[role]]):
