@@ -18,6 +18,7 @@ password from a URL, or a stack trace.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -26,17 +27,21 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, connections
 from django.utils import timezone
 from kombu import Connection
 
 from dashboard.models import WorkerHeartbeat
+from dashboard.telnyx import AuthenticationError, TelnyxClient, TelnyxError
 
 READINESS_DEADLINE_SECS = 0.8
 DETAIL_DEADLINE_SECS = 1.0
 # Per-call timeouts, below the deadlines so a check usually reports its own reason.
 _BROKER_TIMEOUT_SECS = 0.5
 _TELNYX_TIMEOUT_SECS = 0.7
+# Every open overview polls the system card: they share one Telnyx probe per this many seconds.
+_TELNYX_PROBE_REMEMBERED_SECS = 10
 
 CheckFunc = Callable[[], tuple[bool, str]]
 
@@ -106,11 +111,20 @@ def _broker() -> tuple[bool, str]:
 
 
 def _telnyx() -> tuple[bool, str]:
-    from dashboard.telnyx import TelnyxClient
-    from dashboard.telnyx.errors import AuthenticationError, TelnyxError
-
+    """Telnyx's answer to one small probe, shared by every viewer for a few seconds."""
     if not settings.TELNYX_API_KEY:
         return False, "TELNYX_API_KEY is not set."
+    account = f"{settings.TELNYX_API_BASE_URL}|{settings.TELNYX_API_KEY}".encode()
+    key = f"health:telnyx:{hashlib.sha256(account).hexdigest()[:16]}"
+    remembered = cache.get(key)
+    if remembered is not None:
+        return bool(remembered[0]), str(remembered[1])
+    answer = _probe_telnyx()
+    cache.set(key, answer, _TELNYX_PROBE_REMEMBERED_SECS)
+    return answer
+
+
+def _probe_telnyx() -> tuple[bool, str]:
     where = urlsplit(settings.TELNYX_API_BASE_URL).netloc
     # Not the shared client: its timeouts and retries are sized for pages and tasks (up to a minute).
     probe = TelnyxClient(

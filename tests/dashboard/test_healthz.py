@@ -27,6 +27,12 @@ def test_healthz_detail_is_200_when_database_broker_and_telnyx_answer(admin_clie
     assert telnyx_sandbox.request_count("GET /rooms") == 1  # one probe, no retries
 
 
+def test_open_overviews_share_one_telnyx_probe(admin_client, viewer_client, telnyx_sandbox):
+    for client in (admin_client, viewer_client, admin_client):
+        assert client.get("/healthz/detail").json()["checks"]["telnyx"]["ok"]
+    assert telnyx_sandbox.request_count("GET /rooms") == 1  # the later two read the remembered answer
+
+
 @pytest.mark.django_db
 def test_healthz_detail_never_shows_the_api_key(admin_client, telnyx_sandbox, settings):
     settings.TELNYX_API_KEY = "KEY-that-telnyx-will-refuse-123456"
