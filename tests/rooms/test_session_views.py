@@ -62,6 +62,25 @@ def test_table_partial_polls_and_shows_joins_and_leaves(moderator_client, live_s
     assert "3 present" in body
 
 
+def test_table_escapes_a_participant_name_written_as_markup(role_client, live_session, telnyx_sandbox):
+    role, client = role_client
+    room, session_id, people = live_session
+    telnyx_sandbox.join(room.id, '<script>alert("x")</script>')
+    telnyx_sandbox.leave(people["bob"])
+    telnyx_sandbox.join(room.id, "bob")  # a rejoin: one row, two joins
+    body = client.get(reverse("sessions:detail", args=[session_id]), **TABLE).content.decode()
+    assert "<script>" not in body
+    name = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    row = body.split(f'data-name="{name}"')[1].split("</tr>")[0]
+    assert f'data-label="Participant">{name}</td>' in row and "Present" in row
+    bob = body.split('data-name="bob"')[1].split("</tr>")[0]
+    assert "joined 2×" in bob and "Present" in bob
+    moderator = role is not Role.VIEWER
+    assert (f'aria-label="Select {name}"' in row) is moderator
+    assert ("data-row-menu" in row) is moderator
+    assert body.count("<tr id=") == 4
+
+
 def test_table_partial_answers_286_once_the_session_ended(moderator_client, live_session, telnyx_sandbox):
     _, session_id, people = live_session
     for pid in people.values():
