@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from django import template
@@ -43,12 +43,13 @@ def megabytes(value: object) -> str:
     return f"{mb:.1f} MB"
 
 
-def _clock(at: datetime | None) -> str:
-    """``{{ at|time:"H:i:s" }}``: the local wall clock, empty for no time."""
+def _clock(at: datetime | None, zone: tzinfo | None) -> str:
+    """``{{ at|time:"H:i:s" }}``: the wall clock in ``zone`` (the current time zone, looked up once
+    per table), empty for no time."""
     if at is None:
         return ""
-    if settings.USE_TZ and timezone.is_aware(at):
-        at = timezone.localtime(at)
+    if zone is not None and at.utcoffset() is not None:
+        at = at.astimezone(zone)
     return at.strftime("%H:%M:%S")
 
 
@@ -64,6 +65,7 @@ def participant_rows(detail: SessionDetail, can_moderate: bool) -> SafeString:
     included) without its check for lazy strings.
     """
     selectable = can_moderate and detail.active
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
     rows = []
     for p in detail.people:
         present_ids = p.present_ids
@@ -81,12 +83,12 @@ def participant_rows(detail: SessionDetail, can_moderate: bool) -> SafeString:
         joins = len(p.rows)
         again = f" <small>joined {joins}×</small>" if joins > 1 else ""
         mute = "unknown" if p.mute is None else _escape(p.mute)
-        status = "Present" if present_ids else f"Left {_clock(p.latest.left_at)}"
+        status = "Present" if present_ids else f"Left {_clock(p.latest.left_at, zone)}"
         rows.append(
             f'<tr id="participant-{_escape(p.rows[0].participant.id)}"{"" if present_ids else _GONE}'
             f' data-name="{label}">{select}'
             f'<td class="primary-cell" data-label="Participant">{label}{again}</td>'
-            f'<td data-label="Joined">{_clock(p.first_joined_at)}</td>'
+            f'<td data-label="Joined">{_clock(p.first_joined_at, zone)}</td>'
             f'<td class="num" data-label="Time in room">{duration_secs(p.seconds_present)}</td>'
             f'<td data-label="Mute">{mute}</td><td data-label="Status">{status}</td>{actions}</tr>'
         )
