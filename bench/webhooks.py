@@ -8,7 +8,7 @@ Prints:
 - Telnyx calls per minute for one live session watched by 1 and by 20 consoles, on events and,
   for comparison, polling (no public key);
 - the 50-person participant table: bytes as sent (plain and gzip) and the view's own time, beside
-  the same client's ``GET /healthz`` (the anchor: times drift on a shared machine, the ratio less).
+  two anchors read by the same client (times drift on a shared machine, the ratios less).
 
     .venv/bin/python bench/webhooks.py [--rate 200] [--secs 5] [--window 30]
     .venv/bin/python bench/webhooks.py --table-only [--reads 200]   # the table alone, in seconds
@@ -331,7 +331,8 @@ def main() -> None:
 def table_size(sandbox: Any, reads: int) -> None:
     """The 50-person table as a moderator's browser gets it (a full render: no ``v``, so never the
     204 of an unchanged table), and the view's own time (no Telnyx call: the shared snapshot is
-    fresh), beside the same client's ``GET /healthz``, read in turns with it."""
+    fresh), beside two anchors read in turns with it by the same client: ``GET /healthz`` (database
+    and broker checks) and a signed-in ``GET /accounts/login/`` (session and user, then a redirect)."""
     from django.conf import settings
     from django.contrib.auth.models import User
     from django.test import Client
@@ -355,36 +356,37 @@ def table_size(sandbox: Any, reads: int) -> None:
     assert first.status_code == 200, first.status_code
     assert first.content.count(b"<tr id=") == 50, "the table does not show the 50 people"
     body = first.content
-    for _ in range(5):  # warm both paths
-        browser.get(url, **headers)
-        browser.get("/healthz")
-    times: list[float] = []
-    anchor: list[float] = []
-    cpu: list[float] = []  # this process's CPU time: steadier than wall time on a busy machine
-    anchor_cpu: list[float] = []
+    reads_of = {  # the table and two anchors, read in turns so drift touches all alike
+        "table": (lambda: browser.get(url, **headers), 200),
+        "GET /healthz": (lambda: browser.get("/healthz"), 200),
+        "GET /accounts/login/ (signed in: a redirect)": (lambda: browser.get("/accounts/login/"), 302),
+    }
+    for _ in range(5):
+        for read, _status in reads_of.values():
+            read()
+    wall: dict[str, list[float]] = {name: [] for name in reads_of}
+    cpu: dict[str, list[float]] = {name: [] for name in reads_of}  # this process: steadier when busy
     sandbox.clear_request_counts()
-    for _ in range(reads):  # in turns, so drift on a shared machine touches both alike
-        began, began_cpu = time.perf_counter(), time.process_time()
-        response = browser.get(url, **headers)
-        times.append((time.perf_counter() - began) * 1000)
-        cpu.append((time.process_time() - began_cpu) * 1000)
-        assert response.status_code == 200
-        began, began_cpu = time.perf_counter(), time.process_time()
-        browser.get("/healthz")
-        anchor.append((time.perf_counter() - began) * 1000)
-        anchor_cpu.append((time.process_time() - began_cpu) * 1000)
+    for _ in range(reads):
+        for name, (read, status) in reads_of.items():
+            began, began_cpu = time.perf_counter(), time.process_time()
+            response = read()
+            wall[name].append((time.perf_counter() - began) * 1000)
+            cpu[name].append((time.process_time() - began_cpu) * 1000)
+            assert response.status_code == status, (name, response.status_code)
     calls = sandbox.request_count()
     print("\nParticipant table, 50 people present (moderator)")
     print(f"  size      {len(body) / 1024:5.1f} KiB plain, {len(gzip.compress(body)) / 1024:5.1f} KiB gzip")
-    print(
-        f"  own time  p50 {_pct(times, 0.5):5.1f} ms  p95 {_pct(times, 0.95):5.1f} ms"
-        f"  cpu p50 {_pct(cpu, 0.5):5.1f} ms ({calls} Telnyx calls, {reads} reads)"
-    )
-    print(
-        f"  anchor    p50 {_pct(anchor, 0.5):5.1f} ms  p95 {_pct(anchor, 0.95):5.1f} ms"
-        f"  cpu p50 {_pct(anchor_cpu, 0.5):5.1f} ms (GET /healthz, same client)"
-    )
-    print(f"  ratio     p50 {_pct(times, 0.5) / _pct(anchor, 0.5):5.2f}x the anchor")
+    table = _pct(wall["table"], 0.5)
+    for name in reads_of:
+        line = (
+            f"  {'own time' if name == 'table' else 'anchor':9} p50 {_pct(wall[name], 0.5):5.1f} ms"
+            f"  p95 {_pct(wall[name], 0.95):5.1f} ms  cpu p50 {_pct(cpu[name], 0.5):5.1f} ms"
+        )
+        if name == "table":
+            print(f"{line}  ({calls} Telnyx calls, {reads} reads)")
+        else:
+            print(f"{line}  {name}: the table is {table / _pct(wall[name], 0.5):4.2f}x")
 
 
 if __name__ == "__main__":
