@@ -7,9 +7,11 @@ Prints:
   worker and the table read; an open browser adds up to one poll period, LIVE_EVENTS_POLL_SECS);
 - Telnyx calls per minute for one live session watched by 1 and by 20 consoles, on events and,
   for comparison, polling (no public key);
-- the 50-person participant table: bytes as sent (plain and gzip) and the view's own time.
+- the 50-person participant table: bytes as sent (plain and gzip) and the view's own time, beside
+  two anchors read by the same client (times drift on a shared machine, the ratios less).
 
     .venv/bin/python bench/webhooks.py [--rate 200] [--secs 5] [--window 30]
+    .venv/bin/python bench/webhooks.py --table-only [--reads 200]   # the table alone, in seconds
 
 Everything runs under a temporary directory with its own sandbox, gunicorn and Celery worker, bound to
 127.0.0.1, and is stopped at the end.
@@ -233,6 +235,8 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=30.0, help="seconds watched per console count")
     parser.add_argument("--latency-runs", type=int, default=15)
     parser.add_argument("--skip-receiver", action="store_true", help="leave out the 200 events/s part")
+    parser.add_argument("--table-only", action="store_true", help="only the 50-person table (no servers)")
+    parser.add_argument("--reads", type=int, default=50, help="reads of the table (and of the anchor)")
     parser.add_argument(
         "--services",
         action="store_true",
@@ -269,8 +273,14 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         call_command("collectstatic", "--noinput", verbosity=0)  # pages link hashed static names
-        user = User.objects.create_user("bench-mod", password=PASSWORD)
+        user, _ = User.objects.get_or_create(username="bench-mod")  # --services may reuse a database
+        user.set_password(PASSWORD)
+        user.save()
         user.groups.add(Group.objects.get(name="Moderator"))
+
+        if args.table_only:
+            table_size(sandbox, reads=args.reads)
+            return
 
         if not args.skip_receiver:
             stack = Stack(env, worker=False)
@@ -315,12 +325,14 @@ def main() -> None:
         finally:
             stack.stop()
 
-        table_size(sandbox, stack_env=env)
+        table_size(sandbox, reads=args.reads)
 
 
-def table_size(sandbox: Any, stack_env: dict[str, str]) -> None:
-    """The 50-person table as a moderator's browser gets it, and the view's own time (no Telnyx call:
-    the shared snapshot is fresh)."""
+def table_size(sandbox: Any, reads: int) -> None:
+    """The 50-person table as a moderator's browser gets it (a full render: no ``v``, so never the
+    204 of an unchanged table), and the view's own time (no Telnyx call: the shared snapshot is
+    fresh), beside two anchors read in turns with it by the same client: ``GET /healthz`` (database
+    and broker checks) and a signed-in ``GET /accounts/login/`` (session and user, then a redirect)."""
     from django.conf import settings
     from django.contrib.auth.models import User
     from django.test import Client
@@ -340,20 +352,41 @@ def table_size(sandbox: Any, stack_env: dict[str, str]) -> None:
     session_id = get_client().get_room(room.id).active_session_id
     headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "participant-table"}
     url = f"/sessions/{session_id}/"
-    body = browser.get(url, **headers).content
-    times = []
+    first = browser.get(url, **headers)
+    assert first.status_code == 200, first.status_code
+    assert first.content.count(b"<tr id=") == 50, "the table does not show the 50 people"
+    body = first.content
+    reads_of = {  # the table and two anchors, read in turns so drift touches all alike
+        "table": (lambda: browser.get(url, **headers), 200),
+        "GET /healthz": (lambda: browser.get("/healthz"), 200),
+        "GET /accounts/login/ (signed in: a redirect)": (lambda: browser.get("/accounts/login/"), 302),
+    }
+    for _ in range(5):
+        for read, _status in reads_of.values():
+            read()
+    wall: dict[str, list[float]] = {name: [] for name in reads_of}
+    cpu: dict[str, list[float]] = {name: [] for name in reads_of}  # this process: steadier when busy
     sandbox.clear_request_counts()
-    for _ in range(50):
-        began = time.perf_counter()
-        browser.get(url, **headers)
-        times.append((time.perf_counter() - began) * 1000)
+    for _ in range(reads):
+        for name, (read, status) in reads_of.items():
+            began, began_cpu = time.perf_counter(), time.process_time()
+            response = read()
+            wall[name].append((time.perf_counter() - began) * 1000)
+            cpu[name].append((time.process_time() - began_cpu) * 1000)
+            assert response.status_code == status, (name, response.status_code)
     calls = sandbox.request_count()
     print("\nParticipant table, 50 people present (moderator)")
     print(f"  size      {len(body) / 1024:5.1f} KiB plain, {len(gzip.compress(body)) / 1024:5.1f} KiB gzip")
-    print(
-        f"  own time  p50 {_pct(times, 0.5):5.1f} ms  p95 {_pct(times, 0.95):5.1f} ms"
-        f" ({calls} Telnyx calls, 50 reads)"
-    )
+    table = _pct(wall["table"], 0.5)
+    for name in reads_of:
+        line = (
+            f"  {'own time' if name == 'table' else 'anchor':9} p50 {_pct(wall[name], 0.5):5.1f} ms"
+            f"  p95 {_pct(wall[name], 0.95):5.1f} ms  cpu p50 {_pct(cpu[name], 0.5):5.1f} ms"
+        )
+        if name == "table":
+            print(f"{line}  ({calls} Telnyx calls, {reads} reads)")
+        else:
+            print(f"{line}  {name}: the table is {table / _pct(wall[name], 0.5):4.2f}x")
 
 
 if __name__ == "__main__":

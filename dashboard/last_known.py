@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,11 +40,18 @@ def _cache_key(fetch: Callable[..., Any], kwargs: dict[str, Any]) -> str:
     return f"last-known:{fetch.__module__}.{fetch.__qualname__}:{digest}"
 
 
-def last_known(fetch: Callable[..., T], *, default: Any = None, **kwargs: Any) -> Snapshot[T]:
+def last_known(
+    fetch: Callable[..., T], *, default: Any = None, remember_every: float = 0, **kwargs: Any
+) -> Snapshot[T]:
     """``fetch(**kwargs)``, remembered in the shared cache; when it raises ``Unavailable``, the
     remembered answer for the same call (or ``default``) with the reason, so a page never fails on it.
 
     ``NotFound`` and ``Refused`` pass through: they are answers, not outages.
+
+    ``remember_every``: remember an answer at most once per that many seconds, whoever asks (a
+    marker in the shared cache decides, as ``cache.add`` does for the live snapshots). For reads
+    that every open page repeats every few seconds, such as the console's table, where storing
+    each answer costs more than making it and an outage copy a few seconds older is as good.
     """
     key = _cache_key(fetch, kwargs)
     try:
@@ -56,7 +64,8 @@ def last_known(fetch: Callable[..., T], *, default: Any = None, **kwargs: Any) -
         return Snapshot(value=value, stale=True, error=exc.message, fetched_at=at)
     now = timezone.now()
     try:
-        cache.set(key, (value, now), SNAPSHOT_TTL)
+        if remember_every <= 0 or cache.add(f"{key}:remembered", 1, math.ceil(remember_every)):
+            cache.set(key, (value, now), SNAPSHOT_TTL)
     except Exception:  # a cache outage must not break a page that has its data
         logger.warning("could not remember %s in the cache", key, exc_info=True)
     return Snapshot(value=value, fetched_at=now)

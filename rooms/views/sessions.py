@@ -28,6 +28,9 @@ from rooms.timeline import build_timeline
 from rooms.views import moderation_perms
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The table polls keep an outage copy at most this often: the live snapshot (``rooms.live``) answers
+#: the first hour of an outage anyway, and storing 50 people on every poll cost more than reading them.
+_REMEMBER_TABLE_SECS = 10.0
 
 
 # --- sessions ---------------------------------------------------------------------------------------
@@ -71,7 +74,12 @@ def session_detail(request: HtmxRequest, session_id: str) -> HttpResponse:
     shows: unchanged state answers 204 (htmx keeps the table), so an idle poll renders nothing."""
     table_only = bool(request.htmx) and request.htmx.target == "participant-table"
     try:
-        snapshot = last_known(moderation.console, session_id=session_id, with_room=not table_only)
+        snapshot = last_known(
+            moderation.console,
+            session_id=session_id,
+            with_room=not table_only,
+            remember_every=_REMEMBER_TABLE_SECS if table_only else 0,
+        )
     except NotFound:
         raise Http404("No such session.") from None
     detail: services.SessionDetail | None = snapshot.value

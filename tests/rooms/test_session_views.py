@@ -7,6 +7,7 @@ import io
 import time
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from audit.models import AuditEntry
@@ -60,6 +61,39 @@ def test_table_partial_polls_and_shows_joins_and_leaves(moderator_client, live_s
     assert "dave" in body and "<html" not in body
     assert "Left " in body.split('data-name="bob"')[1].split("</tr>")[0]
     assert "3 present" in body
+
+
+def test_table_escapes_a_participant_name_written_as_markup(role_client, live_session, telnyx_sandbox):
+    role, client = role_client
+    room, session_id, people = live_session
+    telnyx_sandbox.join(room.id, '<script>alert("x")</script>')
+    telnyx_sandbox.leave(people["bob"])
+    telnyx_sandbox.join(room.id, "bob")  # a rejoin: one row, two joins
+    body = client.get(reverse("sessions:detail", args=[session_id]), **TABLE).content.decode()
+    assert "<script>" not in body
+    name = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    row = body.split(f'data-name="{name}"')[1].split("</tr>")[0]
+    assert f'data-label="Participant">{name}</td>' in row and "Present" in row
+    bob = body.split('data-name="bob"')[1].split("</tr>")[0]
+    assert "joined 2×" in bob and "Present" in bob
+    moderator = role is not Role.VIEWER
+    assert (f'aria-label="Select {name}"' in row) is moderator
+    assert ("data-row-menu" in row) is moderator
+    assert body.count("<tr id=") == 4
+
+
+def test_a_table_poll_keeps_its_outage_copy(moderator_client, live_session, telnyx_sandbox, settings):
+    """Polls store their answer at most every few seconds; the first one is stored, and serves
+    once the shared Telnyx snapshot is gone too."""
+    settings.TELNYX_BREAKER_FAILURES = 100
+    _, session_id, _ = live_session
+    url = reverse("sessions:detail", args=[session_id])
+    assert "alice" in moderator_client.get(url, **TABLE).content.decode()
+    assert moderator_client.get(url, **TABLE).status_code == 200
+    cache.delete(f"live:session:{session_id}")
+    telnyx_sandbox.set_faults(rate=1.0, statuses=[503], retry_after=0)
+    response = moderator_client.get(url, **TABLE)
+    assert response.status_code == 200 and "alice" in response.content.decode()
 
 
 def test_table_partial_answers_286_once_the_session_ended(moderator_client, live_session, telnyx_sandbox):
