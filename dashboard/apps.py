@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.urls import register_converter
 
 from dashboard.converters import TelnyxIdConverter
@@ -29,6 +29,11 @@ class DashboardConfig(AppConfig):
     def ready(self) -> None:
         # Keeps the groups' permissions whole when later migrations add models.
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="dashboard-sync-roles")
+        # Kept permission sets (dashboard.auth_backend) go stale with any change to roles.
+        from dashboard.auth_backend import permissions_changed
+
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(permissions_changed, dispatch_uid="dashboard-permissions")
         # Before any URLconf is imported: every app's URLs use it.
         register_converter(TelnyxIdConverter, "telnyx_id")
 

@@ -56,6 +56,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are kept in the database and read from the shared cache (dashboard.sessions).
+SESSION_ENGINE = "dashboard.sessions"
 
 # Content-Security-Policy (django-csp) on every response: scripts, styles and everything else only
 # from this site's own static files; no inline <script>, <style>, style="…" or on…= handlers (the
@@ -177,7 +179,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # sign-ins for one username from one address, that pair is refused for LOGIN_COOLOFF_MINUTES.
 AUTHENTICATION_BACKENDS = [
     "dashboard.login_throttle.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "dashboard.auth_backend.CachedPermissionsBackend",
 ]
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=1000)
 LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1, maximum=7 * 24 * 60)
