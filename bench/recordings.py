@@ -158,9 +158,12 @@ def fill_local(total: int) -> None:
 def _after_seed() -> None:
     """Let the dashboard bring any kept figures up to date, as the sync does after a run."""
     try:
-        from recordings.services.browse import refresh_totals  # type: ignore[attr-defined]
+        from recordings.services.totals import refresh_totals
     except ImportError:
-        return  # the code before kept figures existed
+        try:
+            from recordings.services.browse import refresh_totals  # type: ignore[attr-defined,no-redef]
+        except ImportError:
+            return  # the code before kept figures existed
     started = time.perf_counter()
     refresh_totals()
     print(f"(refresh_totals() took {(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
@@ -276,9 +279,12 @@ def bench_new_rows(count: int, repeats: int = 3) -> None:
         upsert_recordings(items)
 
     try:
-        from recordings.services.browse import refresh_totals  # type: ignore[attr-defined]
+        from recordings.services.totals import refresh_totals
     except ImportError:
-        return
+        try:
+            from recordings.services.browse import refresh_totals  # type: ignore[attr-defined,no-redef]
+        except ImportError:
+            return
     refresh: list[float] = []
     page: list[float] = []
     client.get("/recordings/")  # whatever was pending is added up before the first sample
