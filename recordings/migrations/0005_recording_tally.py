@@ -55,6 +55,8 @@ CREATE FUNCTION recordings_tally_changes() RETURNS trigger LANGUAGE plpgsql AS $
 BEGIN
     IF TG_OP = 'INSERT' THEN {_PG_INSERTED};
     ELSIF TG_OP = 'UPDATE' THEN {_PG_UPDATED};
+    -- The last recordings gone (whatever deleted the figures first): nothing is left to count.
+    ELSIF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM {RECORDINGS}) THEN DELETE FROM {TALLY};
     ELSIF TG_OP = 'DELETE' THEN {_PG_DELETED};
     ELSE DELETE FROM {TALLY};  -- TRUNCATE
     END IF;
@@ -130,7 +132,12 @@ SQLITE_CREATE = [
         "recordings_tally_delete",
         "DELETE",
         [_sqlite_bucket("OLD", -1), _sqlite_room("OLD", -1), _sqlite_participant("OLD", -1)],
+        when=f"EXISTS (SELECT 1 FROM {RECORDINGS})",
     ),
+    # The last recording gone: nothing is left to count, whatever happened to the figures before
+    # (a flush deletes every table, in any order).
+    f"""CREATE TRIGGER recordings_tally_emptied AFTER DELETE ON {RECORDINGS}
+        WHEN NOT EXISTS (SELECT 1 FROM {RECORDINGS}) BEGIN DELETE FROM {TALLY}; END""",
     _sqlite_trigger(
         "recordings_tally_update",
         "UPDATE OF started_at, type, status, gone_upstream, size_mb, duration_secs",
@@ -153,7 +160,7 @@ SQLITE_CREATE = [
 ]
 SQLITE_DROP = [
     f"DROP TRIGGER IF EXISTS recordings_tally_{name}"
-    for name in ("insert", "delete", "update", "update_room", "update_participant")
+    for name in ("insert", "delete", "emptied", "update", "update_room", "update_participant")
 ]
 SQLITE_RECOUNT = [
     f"DELETE FROM {TALLY}",
