@@ -114,6 +114,11 @@ class Recording(RemoteRecord):
     def size_bytes(self) -> int | None:
         return round(self.size_mb * 1_000_000) if self.size_mb is not None else None
 
+    @property
+    def is_playable(self) -> bool:
+        """A file to play or download: completed and still in Telnyx, or archived here."""
+        return (self.status == self.Status.COMPLETED and not self.gone_upstream) or self.is_archived
+
 
 class Composition(RemoteRecord):
     class Status(models.TextChoices):

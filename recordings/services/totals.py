@@ -23,10 +23,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import F, Func, Subquery, Sum, TextField
+from django.db import connection, connections, router, transaction
+from django.db.models import F, Func, QuerySet, Subquery, Sum, TextField
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
@@ -96,10 +97,8 @@ def _parsed(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def read_figures() -> Figures:
-    """The kept figures and the latest sync run (``sync.last_sync_run``'s choice): one query of the
-    summary row, whatever was written since the last fold included."""
-    latest_sync = SyncRun.objects.exclude(outcome=SyncRun.Outcome.SKIPPED).order_by("-started_at", "-id")
+def _figure_queries() -> tuple[QuerySet[RecordingTally], QuerySet[Any], QuerySet[SyncRun]]:
+    """The bucket and room rows, the first participant names, the latest sync run."""
     figures = RecordingTally.objects.filter(participant__isnull=True)
     # Read in the participant index's order; a name whose recordings are all gone is left out.
     names = (
@@ -110,7 +109,16 @@ def read_figures() -> Figures:
         .order_by("participant")
         .values("participant")[:PARTICIPANTS_SHOWN]
     )
-    row = (
+    latest_sync = SyncRun.objects.exclude(outcome=SyncRun.Outcome.SKIPPED).order_by("-started_at", "-id")
+    return figures, names, latest_sync
+
+
+@cache
+def _figures_sql(alias: str) -> tuple[str, tuple[Any, ...]]:
+    """The one query of ``read_figures``, compiled once per database: its shape never changes, and
+    building it through the ORM (a JSON object of every sync-run field) cost more than running it."""
+    figures, names, latest_sync = _figure_queries()
+    query = (
         RecordingSummary.objects.filter(pk=1)
         .annotate(
             tally=Subquery(figures.annotate(rows=_JSONRows(*map(F, FIGURES + SUMS))).values("rows")),
@@ -118,9 +126,21 @@ def read_figures() -> Figures:
             last_sync_values=Subquery(latest_sync.values(json=_sync_run_json())[:1]),
         )
         .values_list("tally", "names", "last_sync_values")
-        .first()
+        .query
     )
+    sql, params = query.get_compiler(using=alias).as_sql()
+    return sql, tuple(params)
+
+
+def read_figures() -> Figures:
+    """The kept figures and the latest sync run (``sync.last_sync_run``'s choice): one query of the
+    summary row, whatever was written since the last fold included."""
+    connection = connections[router.db_for_read(RecordingSummary)]
+    with connection.cursor() as cursor:
+        cursor.execute(*_figures_sql(connection.alias))
+        row = cursor.fetchone()
     if row is None:  # no summary row (a flushed database): the same figures in three queries
+        figures, names, _ = _figure_queries()
         return _figures(
             figures.values_list(*FIGURES, *SUMS),
             names.values_list("participant", flat=True),
