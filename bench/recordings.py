@@ -7,11 +7,16 @@ account; optionally (``--sync N``) a full sync of N recordings from the sandbox 
 after it. The 500 MB download is ``bench/downloads.py``.
 
     DATABASE_URL=postgres://…/perf .venv/bin/python bench/recordings.py [--runs 3] \\
-        [--sizes 10000,100000,1000000]
+        [--sizes 10000,100000,1000000] [--keep] [--new-rows 100]
+
+Ours and admin's requests alternate, so load that comes and goes on the machine weighs on both.
+``--new-rows N`` also times, at each size, what N recordings written by the sync's upsert cost the
+figures: the refresh that follows a sync, and the first page after new rows (no refresh between).
 
 It starts its own sandbox. The database is a throwaway SQLite file under a temporary directory, or,
-when ``DATABASE_URL`` is set, that database (PostgreSQL): its recordings tables are emptied first, so
-point it at a benchmark database, never a production one.
+when ``DATABASE_URL`` is set, that database (PostgreSQL): its recordings tables are emptied first
+(``--keep``: the rows already there are kept and only topped up, so a million rows are built once
+across runs), so point it at a benchmark database, never a production one.
 """
 
 from __future__ import annotations
@@ -153,9 +158,12 @@ def fill_local(total: int) -> None:
 def _after_seed() -> None:
     """Let the dashboard bring any kept figures up to date, as the sync does after a run."""
     try:
-        from recordings.services.browse import refresh_totals  # type: ignore[attr-defined]
+        from recordings.services.totals import refresh_totals
     except ImportError:
-        return  # the code before kept figures existed
+        try:
+            from recordings.services.browse import refresh_totals  # type: ignore[attr-defined,no-redef]
+        except ImportError:
+            return  # the code before kept figures existed
     started = time.perf_counter()
     refresh_totals()
     print(f"(refresh_totals() took {(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
@@ -205,23 +213,28 @@ def bench_pages(runs: int) -> dict[str, tuple[float, float, int, int]]:
         ),
     }
 
-    def measure(url: str) -> tuple[float, int]:
+    def queries(url: str) -> int:
         client.get(url)  # warm
-        queries: list[str] = []
+        sent: list[str] = []
 
         def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-            queries.append(sql)
+            sent.append(sql)
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(count):
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-        times = []
+        return len(sent)
+
+    def measure(ours: str, admin: str) -> tuple[float, float]:
+        """Median ms of each, their requests alternating."""
+        times: dict[str, list[float]] = {ours: [], admin: []}
         for _ in range(runs):
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-        return statistics.median(times), len(queries)
+            for url in (ours, admin):
+                started = time.perf_counter()
+                client.get(url)
+                times[url].append((time.perf_counter() - started) * 1000)
+        return statistics.median(times[ours]), statistics.median(times[admin])
 
     print(
         f"\n## Pages ({everything:,} local recordings, {live:,} not gone; median of {runs}; "
@@ -231,11 +244,66 @@ def bench_pages(runs: int) -> dict[str, tuple[float, float, int, int]]:
     print(f"{'page':12} {'ours ms':>9} {'SQL':>4} | {'admin ms':>9} {'SQL':>4} | ours/admin")
     results = {}
     for label, (ours, admin) in pages.items():
-        med, q = measure(ours)
-        amed, aq = measure(admin)
+        q, aq = queries(ours), queries(admin)
+        med, amed = measure(ours, admin)
         results[label] = (med, amed, q, aq)
         print(f"{label:12} {med:9.1f} {q:4d} | {amed:9.1f} {aq:4d} | {med / amed:6.2f}", flush=True)
     return results
+
+
+LOCAL_ONLY = ("telnyx_id", "room_name", "gone_upstream", "gone_upstream_at")
+
+
+def bench_new_rows(count: int, repeats: int = 3) -> None:
+    """What ``count`` new recordings, written by the sync's upsert, cost the kept figures: the refresh
+    the sync runs after it, and (rows written again, no refresh between) the first page after them."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from dashboard.telnyx import RoomRecording
+    from recordings.models import Recording
+    from recordings.services.sync_rows import upsert_recordings
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username="bench-admin"))
+    rng = random.Random(Recording.objects.count())  # noqa: S311
+    now = datetime.now(UTC)
+
+    def write_new() -> None:
+        base = rng.randrange(1 << 40)
+        items = []
+        for n in range(count):
+            row = _bench_row(base + n, rng, now)
+            fields = {k: v for k, v in row.items() if k not in LOCAL_ONLY}
+            items.append(RoomRecording(id=f"00000000-be4d-4000-8000-{base + n:012x}", **fields))
+        upsert_recordings(items)
+
+    try:
+        from recordings.services.totals import refresh_totals
+    except ImportError:
+        try:
+            from recordings.services.browse import refresh_totals  # type: ignore[attr-defined,no-redef]
+        except ImportError:
+            return
+    refresh: list[float] = []
+    page: list[float] = []
+    client.get("/recordings/")  # whatever was pending is added up before the first sample
+    for _ in range(repeats):
+        write_new()
+        started = time.perf_counter()
+        refresh_totals()
+        refresh.append((time.perf_counter() - started) * 1000)
+        write_new()
+        started = time.perf_counter()
+        response = client.get("/recordings/")
+        page.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+        refresh_totals()
+    print(
+        f"{count} new rows (sync upsert), median of {repeats}: refresh_totals() "
+        f"{statistics.median(refresh):8.1f} ms; first page after them {statistics.median(page):8.1f} ms",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -246,6 +314,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--sync", type=int, default=0, help="recordings in the sandbox for the sync (0: skip)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the recordings already in DATABASE_URL, only top them up"
+    )
+    parser.add_argument(
+        "--new-rows", type=int, default=0, help="also time the figures after N new rows (0: skip)"
     )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -261,7 +335,9 @@ def main() -> None:
 
         from recordings.models import Composition, Recording, SyncRun
 
-        if connection.vendor == "postgresql":
+        if args.keep:
+            print(f"(kept {Recording.objects.count():,} recordings)", flush=True)
+        elif connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 tables = ", ".join(m._meta.db_table for m in (Recording, Composition, SyncRun))
                 cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
@@ -274,6 +350,8 @@ def main() -> None:
         for size in sizes:
             fill_local(size)
             summary[size] = bench_pages(args.runs)
+            if args.new_rows:
+                bench_new_rows(args.new_rows)
         print("\n## Summary: ours / admin (ms), first page at each size")
         for size, results in summary.items():
             med, amed, q, aq = results["first page"]

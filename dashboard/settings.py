@@ -368,6 +368,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 86_400.0,
         "kwargs": {"full": True},
     },
+    "recordings-recount": {"task": "recordings.tasks.recount_totals", "schedule": 86_400.0},
     "compositions-poll-sweep": {
         "task": "recordings.tasks.poll_compositions_sweep",
         "schedule": float(COMPOSITION_POLL_SWEEP_SECS),

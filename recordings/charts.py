@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from dashboard import display
+
 
 def storage_bars(days: Sequence[dict[str, Any]], *, width: int = 600, height: int = 140) -> dict[str, Any]:
     """Bars of storage per day (``day``, ``size_mb``, ``count`` each), scaled to the tallest, with
-    20 px of headroom; ``peak_mb`` is 0 when every day is empty."""
+    20 px of headroom, each with its tooltip; ``peak_mb`` is 0 when every day is empty."""
     peak = max((d["size_mb"] for d in days), default=0) or 1
     slot = width / max(len(days), 1)
     bars = []
@@ -23,6 +25,8 @@ def storage_bars(days: Sequence[dict[str, Any]], *, width: int = 600, height: in
                 "day": day["day"],
                 "size_mb": day["size_mb"],
                 "count": day["count"],
+                "title": f"{display.day(day['day'])}: {display.size_mb(day['size_mb'])} in {day['count']} "
+                + ("recording" if day["count"] == 1 else "recordings"),
             }
         )
     return {"bars": bars, "width": width, "height": height, "peak_mb": peak if peak != 1 else 0}

@@ -9,7 +9,7 @@ from typing import Any, cast
 from django import forms
 
 from dashboard.converters import is_telnyx_id
-from dashboard.widgets import DayInput
+from dashboard.widgets import DayInput, PlainSelect
 from recordings import layouts
 from recordings.services import deletion
 from recordings.services.browse import RecordingFilters
@@ -28,7 +28,7 @@ HOLD_CHOICES = [("", "Any"), ("held", "Held"), ("not_held", "Not held")]
 
 
 class RecordingFilterForm(forms.Form):
-    room = forms.ChoiceField(required=False, label="Room")
+    room = forms.ChoiceField(required=False, label="Room", widget=PlainSelect)
     session = forms.CharField(required=False, label="Session id", max_length=64)
     participant = forms.CharField(
         required=False,

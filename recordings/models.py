@@ -114,6 +114,11 @@ class Recording(RemoteRecord):
     def size_bytes(self) -> int | None:
         return round(self.size_mb * 1_000_000) if self.size_mb is not None else None
 
+    @property
+    def is_playable(self) -> bool:
+        """A file to play or download: completed and still in Telnyx, or archived here."""
+        return (self.status == self.Status.COMPLETED and not self.gone_upstream) or self.is_archived
+
 
 class Composition(RemoteRecord):
     class Status(models.TextChoices):
@@ -160,24 +165,53 @@ class Composition(RemoteRecord):
 
 
 class RecordingSummary(models.Model):
-    """Figures of the whole recordings table, kept between changes (one row, refreshed by
-    ``browse.refresh_totals()``) so a page does not add up a million rows on every request.
+    """The one row (pk 1) beside the kept figures (``RecordingTally``): when they were last added up
+    in full and last folded. A page reads the figures through it in one query; a fold or a recount
+    locks it, so two never run at once."""
 
-    ``buckets`` holds one ``[day, type, status, gone_upstream, count, size_mb, duration_secs]`` per
-    UTC day the recordings started on (day None: no start time); ``rooms`` the ``[room_id, room_name]``
-    pairs. The ``latest_*`` fields are what the table looked like when they were added up: a page
-    that finds a newer row, recording marked gone or sync run refreshes them first.
-    """
-
-    buckets = models.JSONField(default=list)
-    rooms = models.JSONField(default=list)
-    latest_recording_id = models.BigIntegerField(default=0)
-    latest_gone_at = models.DateTimeField(null=True, blank=True)
-    latest_sync_run_id = models.BigIntegerField(default=0)
     refreshed_at = models.DateTimeField(default=timezone.now)
+    folded_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"recordings summary of {self.refreshed_at:%Y-%m-%d %H:%M:%S}"
+        return f"recordings figures added up {self.refreshed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RecordingTally(models.Model):
+    """What the recordings table adds up to, kept by the database itself (see
+    ``recordings.services.totals``): triggers append what each insert, update or delete of a
+    recording changed, in the writer's own transaction, so the sums are exact at every commit.
+
+    A bucket row (``gone_upstream`` set) counts recordings, bytes and seconds per UTC day they
+    started on (``day`` NULL: no start time), type, status and gone flag; a room row (``room_id``
+    set) counts recordings per room id and name; a participant row (``participant`` set) per
+    participant name (``participant_context``). Several rows may share a key: the figure is their
+    sum, and ``totals.refresh_totals`` folds them into one.
+    """
+
+    day = models.DateField(null=True)
+    type = models.CharField(max_length=10, null=True)
+    status = models.CharField(max_length=20, null=True)
+    gone_upstream = models.BooleanField(null=True)
+    room_id = models.CharField(max_length=64, null=True)
+    room_name = models.CharField(max_length=255, null=True)
+    participant = models.CharField(max_length=255, null=True)
+    count = models.BigIntegerField(default=0)
+    # Bytes (size_mb × 10⁶, rounded per recording): whole numbers add and subtract exactly.
+    size_bytes = models.BigIntegerField(default=0)
+    duration_secs = models.BigIntegerField(default=0)
+
+    class Meta:
+        # The names offered by the participant filter: the first few hundred, read in order.
+        indexes = [models.Index(fields=["participant"], name="rec_tally_participant_idx")]
+
+    def __str__(self) -> str:
+        if self.participant is not None:
+            key = f"participant {self.participant}"
+        elif self.room_id is not None:
+            key = f"room {self.room_id}"
+        else:
+            key = f"{self.day} {self.type} {self.status}"
+        return f"{key}: {self.count:+d}"
 
 
 class SyncRun(models.Model):

@@ -20,7 +20,7 @@ from django.conf import settings
 
 from dashboard.errors import UserError
 from recordings.models import Composition, Recording
-from recordings.services import archive, browse, compositions, sync
+from recordings.services import archive, compositions, sync, totals
 
 MAX_RETRIES = 8
 
@@ -85,5 +85,11 @@ def archive_composition(self: Task, composition_pk: int) -> None:
 
 @shared_task(name="recordings.tasks.refresh_totals", acks_late=True, ignore_result=True)
 def refresh_totals() -> None:
-    """Add up the kept figures after a sync, so no page pays for it (at a million rows it takes seconds)."""
-    browse.refresh_totals()
+    """Fold what the sync's writes appended to the kept figures (costs what changed, not the table)."""
+    totals.refresh_totals()
+
+
+@shared_task(name="recordings.tasks.recount_totals", acks_late=True, ignore_result=True)
+def recount_totals() -> None:
+    """Once a day: add the whole table up again, repairing figures a restore or hand edit left wrong."""
+    totals.recount_totals()

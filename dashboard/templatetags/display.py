@@ -8,5 +8,5 @@ from dashboard import display
 
 register = template.Library()
 
-for _name in ("duration", "size_mb", "day", "when", "when_seconds", "clock", "iso"):
+for _name in ("duration", "size_mb", "day", "when", "when_seconds", "clock", "iso", "clip"):
     register.filter(_name, getattr(display, _name))

@@ -5,22 +5,18 @@ stored (bulk delete turns the same filters into Telnyx's, see ``RecordingFilters
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Count, F, QuerySet, Subquery, Sum
-from django.db.models.functions import JSONObject, TruncDate
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from dashboard.errors import Refused
 from governance.holds import held_exists
-from recordings.models import Composition, NullsLow, Recording, RecordingSummary, SyncRun
-from recordings.services.sync import last_sync_run
+from recordings.models import Composition, NullsLow, Recording, SyncRun
+from recordings.services.totals import read_figures
 
 
 @dataclass(frozen=True)
@@ -155,10 +151,12 @@ def recording_totals(qs: QuerySet[Recording]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Summary:
     """What a recordings page needs besides its rows, read in one query: the kept figures per day,
-    type, status and gone flag (see ``RecordingSummary``), the rooms, and the latest sync run."""
+    type, status and gone flag (see ``recordings.services.totals``), the rooms, participants'
+    names and the latest sync run."""
 
     buckets: list[list[Any]]
     rooms: list[tuple[str, str]]
+    participants: list[str]
     last_sync: SyncRun | None
 
     def totals(self, filters: RecordingFilters) -> dict[str, Any] | None:
@@ -191,98 +189,16 @@ class Summary:
         return {"count": count, "size_mb": size, "duration_secs": duration}
 
 
-def _sync_run_json() -> JSONObject:
-    return JSONObject(**{f.attname: f.attname for f in SyncRun._meta.concrete_fields})
-
-
-def _sync_run_from(values: dict[str, Any] | None) -> SyncRun | None:
-    if not values:
-        return None
-    fields = {}
-    for field in SyncRun._meta.concrete_fields:
-        value = field.to_python(values.get(field.attname))
-        if isinstance(value, datetime) and timezone.is_naive(value):
-            value = value.replace(tzinfo=UTC)  # SQLite's JSON carries UTC without an offset
-        fields[field.attname] = value
-    return SyncRun(**fields)
-
-
 def current_summary() -> Summary:
-    """The kept figures, brought up to date first when rows were added or marked gone or a sync ran
-    since they were added up; with the latest sync run (``sync.last_sync_run``'s choice). One query
-    when nothing changed."""
-    latest_sync = SyncRun.objects.exclude(outcome=SyncRun.Outcome.SKIPPED).order_by("-started_at", "-id")
-    row = (
-        RecordingSummary.objects.filter(pk=1)
-        .annotate(
-            now_recording_id=Subquery(Recording.objects.order_by("-id").values("id")[:1]),
-            now_gone_at=Subquery(
-                Recording.objects.filter(gone_upstream_at__isnull=False)
-                .order_by("-gone_upstream_at")
-                .values("gone_upstream_at")[:1]
-            ),
-            now_sync_run_id=Subquery(SyncRun.objects.order_by("-id").values("id")[:1]),
-            last_sync_values=Subquery(latest_sync.values(json=_sync_run_json())[:1]),
-        )
-        .first()
+    """The kept figures (see ``recordings.services.totals``), the rooms, participants' names and the
+    latest sync run, in one query; never an adding up of the table."""
+    figures = read_figures()
+    return Summary(
+        buckets=figures.buckets,
+        rooms=figures.rooms,
+        participants=figures.participants,
+        last_sync=figures.last_sync,
     )
-    if row is not None and (
-        (row.now_recording_id or 0) == row.latest_recording_id
-        and row.now_gone_at == row.latest_gone_at
-        and (row.now_sync_run_id or 0) == row.latest_sync_run_id
-    ):
-        values = row.last_sync_values
-        last_sync = _sync_run_from(json.loads(values) if isinstance(values, str) else values)
-        kept: RecordingSummary = row
-    else:
-        kept = refresh_totals()
-        last_sync = last_sync_run()
-    return Summary(buckets=kept.buckets, rooms=[(rid, name) for rid, name in kept.rooms], last_sync=last_sync)
-
-
-def refresh_totals() -> RecordingSummary:
-    """Add the recordings table up again (one GROUP BY and one DISTINCT) and keep the result.
-
-    The sync calls this after each run and pages call it when they see new rows, rows marked gone
-    or a newer sync run; anything that changes sizes, statuses or rooms in place calls it too.
-    """
-    stamp_recording = Recording.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    stamp_gone = (
-        Recording.objects.filter(gone_upstream_at__isnull=False)
-        .order_by("-gone_upstream_at")
-        .values_list("gone_upstream_at", flat=True)
-        .first()
-    )
-    stamp_sync = SyncRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    grouped = (
-        Recording.objects.order_by()
-        .annotate(day=TruncDate("started_at", tzinfo=UTC))
-        .values("day", "type", "status", "gone_upstream")
-        .annotate(count=Count("id"), size=Sum("size_mb"), duration=Sum("duration_secs"))
-        .values_list("day", "type", "status", "gone_upstream", "count", "size", "duration")
-    )
-    buckets = [
-        [day.isoformat() if day else None, kind, status, gone, count, size or 0.0, duration or 0]
-        for day, kind, status, gone, count, size, duration in grouped
-    ]
-    rooms = sorted(
-        {
-            (rid, name or "")
-            for rid, name in Recording.objects.order_by().values_list("room_id", "room_name").distinct()
-        },
-        key=lambda pair: (pair[1] or "~", pair[0]),
-    )
-    values = {
-        "buckets": buckets,
-        "rooms": [list(pair) for pair in rooms],
-        "latest_recording_id": stamp_recording,
-        "latest_gone_at": stamp_gone,
-        "latest_sync_run_id": stamp_sync,
-        "refreshed_at": timezone.now(),
-    }
-    with transaction.atomic():
-        summary, _ = RecordingSummary.objects.update_or_create(pk=1, defaults=values)
-    return summary
 
 
 @dataclass(frozen=True)
@@ -295,11 +211,33 @@ class RecordingPage:
     totals: dict[str, Any]
 
 
+# What a row of the list shows and links to. The rest (the API's other fields, JSON extras, sync
+# bookkeeping) cost more to convert than the query took to run; a template that reads one would
+# fetch it row by row (the page's query-count test would say so).
+LIST_COLUMNS = (
+    "telnyx_id",
+    "room_id",
+    "room_name",
+    "session_id",
+    "participant_id",
+    "participant_context",
+    "type",
+    "status",
+    "size_mb",
+    "duration_secs",
+    "started_at",
+    "gone_upstream",
+    "archive_file",
+    "archived_at",
+)
+
+
 def recording_page(
     filters: RecordingFilters, *, sort: str, number: int, per_page: int, summary: Summary
 ) -> RecordingPage:
     """Page ``number`` of the filtered, sorted list (past the last page: the last page); each row
-    carries ``held`` (a legal hold covers it), read in the rows' own query.
+    carries ``held`` (a legal hold covers it), read in the rows' own query, and only the columns
+    the list shows (``LIST_COLUMNS``).
 
     The count comes from the kept figures where they cover the filters (else one aggregate query);
     a page in the back half is read from the far end in the reverse order, so the last page costs
@@ -307,7 +245,7 @@ def recording_page(
     """
     ordered = filter_recordings(filters, sort=sort)
     totals = summary.totals(filters) or recording_totals(ordered)
-    annotated: QuerySet[Recording] = ordered.annotate(held=held_exists(Recording))
+    annotated: QuerySet[Recording] = ordered.only(*LIST_COLUMNS).annotate(held=held_exists(Recording))
     count = totals["count"]
     pages = max(1, -(-count // per_page))
     number = min(max(1, number), pages)
@@ -344,27 +282,10 @@ def known_rooms(summary: Summary | None = None) -> list[tuple[str, str]]:
     return list((summary or current_summary()).rooms)
 
 
-def known_participants(summary: Summary, limit: int = 500) -> list[str]:
+def known_participants(summary: Summary | None = None) -> list[str]:
     """Names of the participants that have recordings (resolved by the sync), for the filter's
-    suggestions: the participant filter matches a name as well as an id. Names change only when a
-    sync runs, so they are kept per sync run."""
-    run = summary.last_sync.pk if summary.last_sync is not None else 0
-    key = f"recordings:known-participants:{run}"
-    names = cache.get(key)
-    if names is None:
-        names = sorted(
-            {
-                name
-                for name in Recording.objects.exclude(participant_context__isnull=True)
-                .exclude(participant_context="")
-                .order_by()
-                .values_list("participant_context", flat=True)
-                .distinct()[:limit]
-            },
-            key=str.casefold,
-        )
-        cache.set(key, names, 300)
-    return list(names)
+    suggestions: the participant filter matches a name as well as an id."""
+    return list((summary or current_summary()).participants)
 
 
 def recent_sessions(limit: int = 50) -> list[dict[str, Any]]:

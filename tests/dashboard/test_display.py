@@ -62,3 +62,19 @@ def test_the_filters_are_builtins_of_every_template():
         Context({"s": 3424, "mb": 0.5, "t": datetime(2026, 1, 31, 14, 5, tzinfo=UTC)})
     )
     assert rendered == "57 min 4 s · 500 KB · 2026-01-31 14:05 UTC"
+
+
+@pytest.mark.parametrize(
+    ("text", "length"),
+    [
+        ("", 9),
+        ("short", 9),
+        ("exactly-9", 9),
+        ("0c1d2e3f-aaaa-bbbb-cccc-000000000000", 9),
+        ("Zoë Ångström", 5),
+    ],
+)
+def test_clip_cuts_text_as_truncatechars_does(text, length):  # type: ignore[no-untyped-def]
+    expected = Template("{{ t|truncatechars:n }}").render(Context({"t": text, "n": length}))
+    assert Template("{{ t|clip:n }}").render(Context({"t": text, "n": length})) == expected
+    assert display.clip(None, 3) == ""
