@@ -107,7 +107,7 @@ def durations(count: int, low: float, high: float, spread: str, seed: int) -> li
 def scheduled_delay(completes_after: float) -> float:
     """The anchor: how long after ``completes_after`` seconds a poller that keeps the dashboard's
     schedule to the millisecond sees the completion (first poll at or after it, minus it)."""
-    from recordings.services.compositions import poll_interval
+    from recordings.services.composition_polls import poll_interval
 
     elapsed, attempt = poll_interval(0), 0
     while elapsed < completes_after:
