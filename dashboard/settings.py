@@ -343,7 +343,9 @@ CELERY_WORKER_QUEUES = env_list("CELERY_WORKER_QUEUES", ["default", "sync", "pol
 
 HEARTBEAT_INTERVAL_SECS = env_int("HEARTBEAT_INTERVAL_SECS", 30, minimum=5)
 RECORDINGS_SYNC_INTERVAL_SECS = env_int("RECORDINGS_SYNC_INTERVAL_SECS", 60, minimum=10)
-COMPOSITION_POLL_SWEEP_SECS = env_int("COMPOSITION_POLL_SWEEP_SECS", 300, minimum=10)
+# The composition poll sweep's period: each composition's checks (recordings.services.composition_polls)
+# wait for the sweep's next run, so a completion shows within its schedule's gap plus this.
+COMPOSITION_POLL_SECS = env_int("COMPOSITION_POLL_SECS", 5, minimum=1, maximum=30)
 COMPOSITION_DEADLINE_SECS = env_int("COMPOSITION_DEADLINE_SECS", 7200, minimum=60)
 RECORDINGS_ARCHIVE = env_bool("RECORDINGS_ARCHIVE", False)
 
@@ -369,9 +371,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "kwargs": {"full": True},
     },
     "recordings-recount": {"task": "recordings.tasks.recount_totals", "schedule": 86_400.0},
-    "compositions-poll-sweep": {
-        "task": "recordings.tasks.poll_compositions_sweep",
-        "schedule": float(COMPOSITION_POLL_SWEEP_SECS),
+    "compositions-poll": {
+        "task": "recordings.tasks.poll_compositions",
+        "schedule": float(COMPOSITION_POLL_SECS),
+        # A sweep not started within a minute is dropped: after a worker outage a few sweeps catch
+        # up, not one per period missed (a minute, not one period: hosts' clocks may differ a little).
+        "options": {"expires": 60.0},
     },
     "webhooks-apply-pending": {"task": "webhooks.tasks.apply_pending_events", "schedule": 60.0},
     "webhooks-delete-old": {"task": "webhooks.tasks.delete_old_events", "schedule": 3600.0},

@@ -20,7 +20,7 @@ from django.conf import settings
 
 from dashboard.errors import UserError
 from recordings.models import Composition, Recording
-from recordings.services import archive, compositions, sync, totals
+from recordings.services import archive, composition_polls, sync, totals
 
 MAX_RETRIES = 8
 
@@ -58,17 +58,24 @@ def sync_recordings_task(self: Task, full: bool = False) -> None:
     sync.scheduled_sync(full=full)
 
 
-@shared_task(name="recordings.tasks.poll_composition", bind=True, acks_late=True, ignore_result=True)
-@retried_when_temporary
-def poll_composition(self: Task, composition_pk: int) -> None:
-    """Poll one composition; the service queues the next poll until the composition is final."""
-    compositions.poll_composition(composition_pk=composition_pk)
+@shared_task(name="recordings.tasks.poll_compositions", acks_late=True, ignore_result=True)
+def poll_compositions() -> None:
+    """The composition poll sweep (beat every COMPOSITION_POLL_SECS); errors are handled inside it,
+    on the rows, so the next sweep is the retry."""
+    composition_polls.poll_compositions()
+
+
+@shared_task(name="recordings.tasks.poll_composition", acks_late=True, ignore_result=True)
+def poll_composition(*args: object) -> None:
+    """A poll queued by the previous poller (one task chain per composition) before an upgrade:
+    runs the sweep, which checks that composition when it is due."""
+    composition_polls.poll_compositions()
 
 
 @shared_task(name="recordings.tasks.poll_compositions_sweep", acks_late=True, ignore_result=True)
 def poll_compositions_sweep() -> None:
-    """Requeue polls that were lost (worker restarted, broker flushed) for compositions in flight."""
-    compositions.requeue_lost_polls()
+    """The previous poller's lost-poll sweep, as queued before an upgrade: runs the sweep."""
+    composition_polls.poll_compositions()
 
 
 @shared_task(name="recordings.tasks.archive_recording", bind=True, acks_late=True, ignore_result=True)

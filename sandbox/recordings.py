@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import invalid, unprocessable
+from .errors import ApiError, error, invalid, unprocessable
 from .lifecycle import Lifecycle
 from .state import MediaKind, new_id, page_of, public
 from .tables import Record
@@ -193,6 +193,57 @@ class MediaRecords(Lifecycle):
             self.pending_compositions[comp["id"]] = comp
         self.dirty = True
         return comp
+
+    def schedule_composition(self, composition_id: str, body: Any) -> dict[str, Any]:
+        """Set when a composition that is not completed yet completes: ``completes_in_secs`` from now
+        (required; 409 once completed), and when an enqueued one starts processing:
+        ``processing_in_secs`` from now (default ``composition_step_secs``, never after completing).
+        Answers the id, the status and the new times (``processing_at``, ``completes_at``: Unix
+        seconds; ``processing_at`` is None when already processing), so a benchmark knows the moment
+        each completion happens."""
+        errors = check_object(body)
+        if not errors:
+            for name in ("completes_in_secs", "processing_in_secs"):
+                value = body.get(name)
+                if value is None and name == "processing_in_secs":
+                    continue
+                if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 86_400:
+                    errors.append(
+                        invalid(f"{name} must be a number of seconds, 0 to 86400.", pointer=f"/{name}")
+                    )
+        if errors:
+            raise unprocessable(errors)
+        with self.lock:
+            now = clock()
+            self._advance(now)
+            comp = self._media_record("compositions", composition_id)
+            if comp["status"] == "completed":
+                raise ApiError(
+                    409,
+                    [
+                        error(
+                            "sandbox_composition_completed",
+                            "Already completed",
+                            "The composition has completed.",
+                        )
+                    ],
+                )
+            completes_at = now + float(body["completes_in_secs"])
+            processing_at = None
+            if comp["status"] == "enqueued":
+                wait = body.get("processing_in_secs", self.settings.composition_step_secs)
+                processing_at = min(now + float(wait), completes_at)
+                comp["_steps"] = [processing_at, completes_at]
+            else:
+                comp["_steps"] = [completes_at]
+            self.pending_compositions[comp["id"]] = comp
+            self.dirty = True
+            return {
+                "id": comp["id"],
+                "status": comp["status"],
+                "processing_at": processing_at,
+                "completes_at": completes_at,
+            }
 
     def advance_composition(self, composition_id: str) -> dict[str, Any]:
         """Move a composition to its next status now; later steps keep their spacing from now."""

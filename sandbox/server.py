@@ -225,6 +225,12 @@ class SandboxServer(ThreadingHTTPServer):
                 lambda s, p, q, b: _data(200, s.advance_composition(p["composition_id"])),
                 body=True,
             ),
+            _route(
+                "PUT",
+                "/_sandbox/compositions/{composition_id}/schedule",
+                lambda s, p, q, b: _data(200, s.schedule_composition(p["composition_id"], b)),
+                body=True,
+            ),
             _route("PUT", "/_sandbox/faults", put_faults, body=True),
             _route("PUT", "/_sandbox/settings", lambda s, p, q, b: _data(200, s.tune(b)), body=True),
             _route("GET", "/_sandbox/faults", lambda s, p, q, b: _data(200, faults.config.as_dict())),

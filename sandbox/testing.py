@@ -248,6 +248,17 @@ class SandboxProcess:
         """Move a composition to its next status now; returns it as the API would."""
         return self._control_object("POST", f"/compositions/{composition_id}/advance", {})
 
+    def schedule_composition(
+        self, composition_id: str, *, completes_in: float, processing_in: float | None = None
+    ) -> dict[str, Any]:
+        """Make a composition that is not completed yet complete ``completes_in`` seconds from now
+        (an enqueued one starts processing after ``processing_in``, default the composition step).
+        Returns id, status, ``processing_at`` and ``completes_at`` (Unix seconds)."""
+        body: dict[str, Any] = {"completes_in_secs": completes_in}
+        if processing_in is not None:
+            body["processing_in_secs"] = processing_in
+        return self._control_object("PUT", f"/compositions/{composition_id}/schedule", body)
+
     def complete_composition(self, composition_id: str) -> dict[str, Any]:
         composition = self.advance_composition(composition_id)
         while composition["status"] != "completed":

@@ -1,42 +1,27 @@
-"""Compositions: ask Telnyx to compose an ended session, then poll it until it is final.
+"""Compositions: ask Telnyx to compose an ended session, and name where one comes from.
 
-Polling is a chain of Celery tasks, each queued by the poll before it with a growing countdown
-(``poll_interval``); a periodic sweep requeues chains that were lost. A completed composition is
-archived when the archive is on.
+A new composition is due for its first check a second after it was asked for; the poll sweep
+(``recordings.services.composition_polls``) checks it until it is final.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.services import audited
 from dashboard import display
-from dashboard.celery import enqueue
-from dashboard.errors import NotFound, Refused, UserError, telnyx_call
+from dashboard.errors import Refused, telnyx_call
 from dashboard.telnyx import get_client
 from recordings.models import Composition, Recording
+from recordings.services.composition_polls import poll_interval
 from recordings.services.sync_rows import upsert_compositions, upsert_recordings
-
-logger = logging.getLogger(__name__)
-
-#: Compositions whose poll is this late are taken to have lost their task.
-LOST_POLL_GRACE_SECS = 60
-
-#: Polling doubles from 1 s up to this cap, so a completion is seen within about this long (plus
-#: the worker's latency) while it is likely: most compositions finish within minutes.
-FAST_POLL_CAP_SECS = 15.0
-#: How long after the request the fast cap holds; after it, one poll a minute until the deadline.
-FAST_PHASE_SECS = 1800.0
-SLOW_POLL_SECS = 60.0
 
 
 def session_video_recordings(*, session_id: str) -> list[Recording]:
@@ -113,7 +98,8 @@ def ensure_session_ended(*, session_id: str) -> None:
 def create_composition(
     *, user: Any, session_id: str, resolution: str, video_layout: dict[str, dict[str, Any]] | None
 ) -> Composition:
-    """Ask Telnyx for a composition of an ended session, store it, audit it, start polling it."""
+    """Ask Telnyx for a composition of an ended session, store it, audit it; the poll sweep checks
+    it from ``poll_interval(0)`` on."""
     ensure_session_ended(session_id=session_id)
     target: dict[str, Any] = {"resolution": resolution, "video_layout": video_layout}
     with audited(
@@ -139,85 +125,4 @@ def create_composition(
         composition.poll_deadline_at = timezone.now() + timedelta(seconds=settings.COMPOSITION_DEADLINE_SECS)
         composition.next_poll_at = timezone.now() + timedelta(seconds=poll_interval(0))
         composition.save(update_fields=["requested_by", "poll_deadline_at", "next_poll_at"])
-        enqueue("recordings.tasks.poll_composition", composition.pk, countdown=poll_interval(0))
     return composition
-
-
-def poll_interval(attempt: int, *, elapsed_secs: float = 0.0) -> float:
-    """Seconds before poll number ``attempt + 1``, ``elapsed_secs`` after the composition was asked
-    for: 1, 2, 4, 8, then every 15 s for the first half hour, then once a minute (always below the
-    broker's retry countdown ceiling). To the default two-hour deadline that is at most about 210
-    calls; a completion in the first half hour is seen within 15 s of it."""
-    if elapsed_secs >= FAST_PHASE_SECS:
-        delay = SLOW_POLL_SECS
-    else:
-        delay = min(2.0 ** min(attempt, 10), FAST_POLL_CAP_SECS)
-    return float(min(delay, settings.CELERY_TASK_MAX_RETRY_COUNTDOWN))
-
-
-def poll_composition(*, composition_pk: int) -> float | None:
-    """Fetch the composition's status once and queue the next poll; returns its delay, or None when
-    the composition is final (completed, stalled past its deadline, gone) and polling ends.
-
-    A temporary error propagates (the task retries it); a permanent one is recorded on the row and
-    ends polling.
-    """
-    composition = Composition.objects.filter(pk=composition_pk).first()
-    if composition is None or composition.is_final:
-        return None
-    now = timezone.now()
-    try:
-        with telnyx_call("check the composition's progress"):
-            remote = get_client().get_composition(composition.telnyx_id)
-    except NotFound:
-        Composition.objects.filter(pk=composition_pk).update(
-            gone_upstream=True, gone_upstream_at=now, next_poll_at=None
-        )
-        return None
-    except UserError as exc:
-        if exc.temporary:
-            raise
-        Composition.objects.filter(pk=composition_pk).update(last_error=exc.message, next_poll_at=None)
-        return None
-    upsert_compositions([remote], now=now)
-    attempts = composition.poll_attempts + 1
-    if remote.status == Composition.Status.COMPLETED:
-        Composition.objects.filter(pk=composition_pk).update(
-            poll_attempts=attempts, next_poll_at=None, last_error=""
-        )
-        if settings.RECORDINGS_ARCHIVE:
-            enqueue("recordings.tasks.archive_composition", composition_pk)
-        return None
-    if composition.poll_deadline_at and now >= composition.poll_deadline_at:
-        Composition.objects.filter(pk=composition_pk).update(
-            poll_attempts=attempts, stalled_at=now, next_poll_at=None
-        )
-        logger.warning(
-            "composition %s stalled: still %s after its deadline", composition.telnyx_id, remote.status
-        )
-        return None
-    delay = poll_interval(attempts, elapsed_secs=(now - composition.first_seen_at).total_seconds())
-    Composition.objects.filter(pk=composition_pk).update(
-        poll_attempts=attempts, next_poll_at=now + timedelta(seconds=delay), last_error=""
-    )
-    enqueue("recordings.tasks.poll_composition", composition_pk, countdown=delay)
-    return delay
-
-
-def compositions_due_for_polling(*, grace_secs: float = LOST_POLL_GRACE_SECS) -> list[int]:
-    """Compositions in flight whose poll is overdue (its task was lost)."""
-    now = timezone.now()
-    return list(
-        Composition.objects.filter(gone_upstream=False, stalled_at__isnull=True)
-        .exclude(status=Composition.Status.COMPLETED)
-        .filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now - timedelta(seconds=grace_secs)))
-        .values_list("pk", flat=True)[:500]
-    )
-
-
-def requeue_lost_polls() -> int:
-    """Queue a poll for every composition whose poll is overdue; returns how many."""
-    due = compositions_due_for_polling()
-    for pk in due:
-        enqueue("recordings.tasks.poll_composition", pk)
-    return len(due)

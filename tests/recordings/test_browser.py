@@ -43,7 +43,7 @@ def test_play_a_recording_in_the_page(page, live_server, viewer_user, synced) ->
 
 
 def test_create_a_composition_and_watch_its_badge_reach_completed(
-    page, live_server, viewer_user, synced, celery_worker, artifacts_dir
+    page, live_server, viewer_user, synced, celery_worker, celery_beat, artifacts_dir
 ) -> None:  # type: ignore[no-untyped-def]
     session_id = (
         Recording.objects.filter(type="video").order_by("telnyx_id").values_list("session_id", flat=True)[0]

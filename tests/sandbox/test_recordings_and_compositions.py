@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sandbox.testing import SandboxError
 from tests.sandbox.api import api_client, pointers
 
 
@@ -222,3 +223,33 @@ def test_composition_takes_whole_number_floats_as_integers(sandbox, api):
     assert pointers(api.post("/room_compositions", json={**body, "webhook_timeout_secs": 5.5})) == {
         "/webhook_timeout_secs"
     }
+
+
+def test_schedule_sets_when_a_composition_completes(sandbox, api):
+    _, people = finished_session(sandbox, api)
+    slow = api.post("/room_compositions", json={"session_id": people[0]["session_id"]}).json()["data"]
+    fast = api.post("/room_compositions", json={"session_id": people[0]["session_id"]}).json()["data"]
+    later = sandbox.schedule_composition(slow["id"], completes_in=3600, processing_in=0)
+    soon = sandbox.schedule_composition(fast["id"], completes_in=0.3, processing_in=0.1)
+    assert later["status"] == soon["status"] == "enqueued"
+    assert soon["processing_at"] < soon["completes_at"] < later["completes_at"] - 3000
+
+    done = sandbox.wait_for(lambda: (c := api.get(f"/room_compositions/{fast['id']}").json()["data"])
+                            ["status"] == "completed" and c)  # fmt: skip
+    completed_at = datetime.fromisoformat(done["completed_at"].replace("Z", "+00:00"))
+    assert abs(completed_at.timestamp() - soon["completes_at"]) < 0.001
+    assert api.get(f"/room_compositions/{slow['id']}").json()["data"]["status"] == "processing"
+    with pytest.raises(SandboxError) as caught:
+        sandbox.schedule_composition(fast["id"], completes_in=1)
+    assert caught.value.status == 409
+
+
+@pytest.mark.parametrize("body", [{}, {"completes_in_secs": -1}, {"completes_in_secs": "5"},
+                                  {"completes_in_secs": 5, "processing_in_secs": True}, []])  # fmt: skip
+def test_schedule_refuses_a_bad_body(sandbox, api, body):
+    _, people = finished_session(sandbox, api, names=("x",))
+    comp = api.post("/room_compositions", json={"session_id": people[0]["session_id"]}).json()["data"]
+    status, _, answer = sandbox.request("PUT", f"/_sandbox/compositions/{comp['id']}/schedule", body)
+    assert status == 422, answer
+    unknown = "/_sandbox/compositions/00000000-0000-4000-8000-000000000000/schedule"
+    assert sandbox.request("PUT", unknown, {"completes_in_secs": 1})[0] == 404
