@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,61 +31,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.stack import PASSWORD, Stack, dashboard_env, pct, setup_django  # noqa: E402
+
 USERNAME = "bench-composer"
-PASSWORD = "bench-password-0123456789"  # noqa: S105 - a throwaway user
 TARGET_P95_SECS = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pct(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
-
-
-class Stack:
-    """gunicorn, a Celery worker and Celery beat as the README runs them, on one var dir."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.log_path = log_path
-        self.log = log_path.open("wb")
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        python = sys.executable
-        commands = [
-            [python, "-m", "gunicorn", "dashboard.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--log-level", "warning"],
-            [python, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", "WARNING",
-             "--queues", "default,sync,poll,archive", "--without-gossip", "--without-mingle"],
-            [python, "-m", "celery", "-A", "dashboard", "beat", "--loglevel", "WARNING"],
-        ]  # fmt: skip
-        self.processes = [
-            subprocess.Popen(c, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)  # noqa: S603
-            for c in commands
-        ]
-        import httpx
-
-        for _ in range(200):
-            try:
-                httpx.get(self.base + "/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        time.sleep(3)  # the worker connects to the broker
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        self.log.close()
 
 
 def durations(count: int, low: float, high: float, spread: str, seed: int) -> list[float]:
@@ -195,39 +141,19 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="bench-compositions-") as var_dir,
         SandboxProcess(api_key="KEYBENCHCOMPOSITIONS", churn=0, tick=0.05) as sandbox,
     ):
-        env = {
-            **os.environ,
-            "DASHBOARD_VAR_DIR": var_dir,
-            "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "DJANGO_HTTPS": "0",
-            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-            "TELNYX_API_KEY": sandbox.api_key,
-            "TELNYX_API_BASE_URL": sandbox.base_url,
-            "TELNYX_WEBHOOK_PUBLIC_KEY": "",  # no events: polling is all there is
-            "DASHBOARD_LOG_LEVEL": "WARNING",
+        env = dashboard_env(
+            var_dir,
+            sandbox,
+            services=args.services,
+            TELNYX_WEBHOOK_PUBLIC_KEY="",  # no events: polling is all there is
             # The recordings sync also lists compositions (once a minute); a day apart, the figures
             # are the poller's alone.
-            "RECORDINGS_SYNC_INTERVAL_SECS": "86400",
-        }
-        if not args.services:  # the embedded default: SQLite and the filesystem broker
-            for name in ("DATABASE_URL", "REDIS_URL"):
-                env.pop(name, None)
-        os.environ.update({k: v for k, v in env.items() if isinstance(v, str)})
-        import django
-
-        django.setup()
-        from django.contrib.auth.models import Group, User
-        from django.core.management import call_command
-
+            RECORDINGS_SYNC_INTERVAL_SECS="86400",
+        )
+        setup_django(USERNAME, "Viewer")
         from recordings.models import Composition
         from recordings.services.sync import sync_recordings
 
-        call_command("migrate", verbosity=0)
-        call_command("collectstatic", "--noinput", verbosity=0)
-        user, _ = User.objects.get_or_create(username=USERNAME)
-        user.set_password(PASSWORD)
-        user.save()
-        user.groups.add(Group.objects.get(name="Viewer"))
         in_flight = Composition.objects.exclude(status=Composition.Status.COMPLETED).filter(
             gone_upstream=False, stalled_at__isnull=True
         )
@@ -244,7 +170,7 @@ def main() -> None:
         session_ids = sorted({r.session_id for r in get_client().iter_recordings(type="video")})
         spread = durations(args.count, args.min_secs, args.max_secs, args.spread, args.seed)
 
-        stack = Stack(env, Path(var_dir) / "stack.log")
+        stack = Stack(env, worker=True, beat=True, log=Path(var_dir) / "stack.log")
         try:
             sandbox.clear_request_counts()
             began = time.time()
@@ -277,11 +203,11 @@ def report(args: Any, planned: dict[str, Any], seen: dict[str, float], counts: d
     print(f"  seen completed: {len(delays)}/{n}")
     if delays:
         print("  delay from the sandbox's completion to the dashboard's database showing it")
-        print(f"    measured                 p50 {_pct(delays, 0.5):6.2f} s  p95 {_pct(delays, 0.95):6.2f} s"
+        print(f"    measured                 p50 {pct(delays, 0.5):6.2f} s  p95 {pct(delays, 0.95):6.2f} s"
               f"  max {max(delays):6.2f} s   (target: p95 <= {TARGET_P95_SECS:.0f} s)")  # fmt: skip
-        print(f"    anchor: schedule exactly p50 {_pct(anchor, 0.5):6.2f} s  p95 {_pct(anchor, 0.95):6.2f} s"
+        print(f"    anchor: schedule exactly p50 {pct(anchor, 0.5):6.2f} s  p95 {pct(anchor, 0.95):6.2f} s"
               f"  max {max(anchor):6.2f} s   (measured p95 / anchor p95: "
-              f"{_pct(delays, 0.95) / max(_pct(anchor, 0.95), 0.001):.2f})")  # fmt: skip
+              f"{pct(delays, 0.95) / max(pct(anchor, 0.95), 0.001):.2f})")  # fmt: skip
     print(f"  Telnyx GET calls of the poller: {total} in all, {total / n:.2f} per composition")
     for op, calls in sorted(gets.items()):
         print(f"    {op}: {calls}")

@@ -24,9 +24,6 @@ import base64
 import gzip
 import hashlib
 import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,19 +36,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.stack import PASSWORD, Stack, dashboard_env, pct, setup_django  # noqa: E402
+
 KEY_SEED = "bench-webhooks"
-PASSWORD = "bench-password-0123456789"  # noqa: S105 - a throwaway user in a temporary database
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pct(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
 
 
 def _signer() -> Any:
@@ -79,44 +66,6 @@ def _signed(key: Any, body: bytes) -> dict[str, str]:
         "telnyx-signature-ed25519": base64.b64encode(signature).decode(),
         "Content-Type": "application/json",
     }
-
-
-class Stack:
-    """gunicorn (README's flags) and a Celery worker on one var dir; stopped by ``stop``."""
-
-    def __init__(self, env: dict[str, str], *, worker: bool) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        command = [
-            sys.executable, "-m", "gunicorn", "dashboard.wsgi", "--bind", f"127.0.0.1:{self.port}",
-            "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--log-level", "warning",
-        ]  # fmt: skip
-        self.processes = [subprocess.Popen(command, cwd=ROOT, env=env)]  # noqa: S603
-        if worker:
-            celery = [
-                sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", "WARNING",
-                "--pool", "threads", "--concurrency", "4", "--queues", "default,sync,poll,archive",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-            ]  # fmt: skip
-            self.processes.append(subprocess.Popen(celery, cwd=ROOT, env=env))  # noqa: S603
-        import httpx
-
-        for _ in range(200):
-            try:
-                httpx.get(self.base + "/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        time.sleep(3 if worker else 0)  # the worker connects to the broker
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 def _login(base: str) -> Any:
@@ -172,9 +121,9 @@ def receiver_at_rate(base: str, rate: int, secs: float) -> None:
     anchor, anchor_errors = paced(lambda: client.get("/healthz"))
     events, event_errors = paced(post)
     print(f"Receiver at {rate} events/s for {secs:.0f} s ({total} requests each; gunicorn gthread 2x8)")
-    print(f"  GET /healthz (anchor)   p50 {_pct(anchor, 0.5):6.1f} ms  p95 {_pct(anchor, 0.95):6.1f} ms"
+    print(f"  GET /healthz (anchor)   p50 {pct(anchor, 0.5):6.1f} ms  p95 {pct(anchor, 0.95):6.1f} ms"
           f"  non-200: {anchor_errors}")  # fmt: skip
-    print(f"  POST /webhooks/telnyx   p50 {_pct(events, 0.5):6.1f} ms  p95 {_pct(events, 0.95):6.1f} ms"
+    print(f"  POST /webhooks/telnyx   p50 {pct(events, 0.5):6.1f} ms  p95 {pct(events, 0.95):6.1f} ms"
           f"  non-200: {event_errors}")  # fmt: skip
 
 
@@ -201,7 +150,7 @@ def event_to_visible(base: str, sandbox: Any, runs: int) -> None:
                 break
             time.sleep(0.02)
     print(f"\nEvent to visible in the console's table ({len(latencies)}/{runs} joins seen, read every 20 ms)")
-    p50, p95 = _pct(latencies, 0.5), _pct(latencies, 0.95)
+    p50, p95 = pct(latencies, 0.5), pct(latencies, 0.95)
     print(f"  p50 {p50:6.0f} ms  p95 {p95:6.0f} ms  max {max(latencies):6.0f} ms (+ up to one browser poll)")
 
 
@@ -250,33 +199,10 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="bench-webhooks-") as var_dir,
         SandboxProcess(api_key="KEYBENCHWEBHOOKS", churn=0, key_seed=KEY_SEED) as sandbox,
     ):
-        env = {
-            **os.environ,
-            "DASHBOARD_VAR_DIR": var_dir,
-            "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "DJANGO_HTTPS": "0",
-            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-            "TELNYX_API_KEY": sandbox.api_key,
-            "TELNYX_API_BASE_URL": sandbox.base_url,
-            "TELNYX_WEBHOOK_PUBLIC_KEY": sandbox.webhook_public_key,
-            "DASHBOARD_LOG_LEVEL": "WARNING",
-        }
-        if not args.services:  # the embedded default: SQLite and the filesystem broker
-            for name in ("DATABASE_URL", "REDIS_URL"):
-                env.pop(name, None)
-        os.environ.update({k: v for k, v in env.items() if isinstance(v, str)})
-        import django
-
-        django.setup()
-        from django.contrib.auth.models import Group, User
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        call_command("collectstatic", "--noinput", verbosity=0)  # pages link hashed static names
-        user, _ = User.objects.get_or_create(username="bench-mod")  # --services may reuse a database
-        user.set_password(PASSWORD)
-        user.save()
-        user.groups.add(Group.objects.get(name="Moderator"))
+        env = dashboard_env(
+            var_dir, sandbox, services=args.services, TELNYX_WEBHOOK_PUBLIC_KEY=sandbox.webhook_public_key
+        )
+        setup_django("bench-mod", "Moderator")
 
         if args.table_only:
             table_size(sandbox, reads=args.reads)
@@ -377,16 +303,16 @@ def table_size(sandbox: Any, reads: int) -> None:
     calls = sandbox.request_count()
     print("\nParticipant table, 50 people present (moderator)")
     print(f"  size      {len(body) / 1024:5.1f} KiB plain, {len(gzip.compress(body)) / 1024:5.1f} KiB gzip")
-    table = _pct(wall["table"], 0.5)
+    table = pct(wall["table"], 0.5)
     for name in reads_of:
         line = (
-            f"  {'own time' if name == 'table' else 'anchor':9} p50 {_pct(wall[name], 0.5):5.1f} ms"
-            f"  p95 {_pct(wall[name], 0.95):5.1f} ms  cpu p50 {_pct(cpu[name], 0.5):5.1f} ms"
+            f"  {'own time' if name == 'table' else 'anchor':9} p50 {pct(wall[name], 0.5):5.1f} ms"
+            f"  p95 {pct(wall[name], 0.95):5.1f} ms  cpu p50 {pct(cpu[name], 0.5):5.1f} ms"
         )
         if name == "table":
             print(f"{line}  ({calls} Telnyx calls, {reads} reads)")
         else:
-            print(f"{line}  {name}: the table is {table / _pct(wall[name], 0.5):4.2f}x")
+            print(f"{line}  {name}: the table is {table / pct(wall[name], 0.5):4.2f}x")
 
 
 if __name__ == "__main__":
