@@ -82,7 +82,7 @@ def _login(base: str) -> Any:
     return web
 
 
-def receiver_at_rate(base: str, rate: int, secs: float) -> None:
+def receiver_at_rate(base: str, rate: int, secs: float, label: str = "") -> None:
     import httpx
 
     key = _signer()
@@ -118,9 +118,10 @@ def receiver_at_rate(base: str, rate: int, secs: float) -> None:
                       participant_id=str(uuid.uuid4()), context="bench")  # fmt: skip
         return client.post("/webhooks/telnyx", content=body, headers=_signed(key, body))
 
+    events, event_errors = paced(post)  # first: on a fresh server, the first pass is its cold start
     anchor, anchor_errors = paced(lambda: client.get("/healthz"))
-    events, event_errors = paced(post)
-    print(f"Receiver at {rate} events/s for {secs:.0f} s ({total} requests each; gunicorn gthread 2x8)")
+    print(f"Receiver at {rate} events/s for {secs:.0f} s ({total} requests each; gunicorn gthread 2x8)"
+          f"{label}")  # fmt: skip
     print(f"  GET /healthz (anchor)   p50 {pct(anchor, 0.5):6.1f} ms  p95 {pct(anchor, 0.95):6.1f} ms"
           f"  non-200: {anchor_errors}")  # fmt: skip
     print(f"  POST /webhooks/telnyx   p50 {pct(events, 0.5):6.1f} ms  p95 {pct(events, 0.95):6.1f} ms"
@@ -177,6 +178,28 @@ def calls_per_minute(base: str, sandbox: Any, room_id: str, session_id: str, con
     return calls * 60 / secs
 
 
+def calls_on_events(base: str, sandbox: Any, window: float) -> None:
+    from dashboard.telnyx import get_client
+
+    room = get_client().create_room(unique_name="bench-watch", webhook_event_url=base + "/webhooks/telnyx")
+    first = sandbox.join(room.id, "watched")
+    time.sleep(2)  # its events applied
+    print(f"\nTelnyx calls per minute, one live session, {window:.0f} s per line")
+    for consoles in (1, 20):
+        rate = calls_per_minute(base, sandbox, room.id, first["session_id"], consoles, window, 1.0)
+        print(f"  events  (reconcile 15 s), {consoles:2d} console(s) reading every 1 s: {rate:5.1f}/min")
+
+
+def calls_on_polling(base: str, sandbox: Any, window: float) -> None:
+    from dashboard.telnyx import get_client
+
+    room = get_client().create_room(unique_name="bench-polled")
+    polled = sandbox.join(room.id, "polled")
+    for consoles in (1, 20):
+        rate = calls_per_minute(base, sandbox, room.id, polled["session_id"], consoles, window, 3.0)
+        print(f"  polling (no key, 3 s),    {consoles:2d} console(s) reading every 3 s: {rate:5.1f}/min")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=int, default=200)
@@ -184,6 +207,17 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=30.0, help="seconds watched per console count")
     parser.add_argument("--latency-runs", type=int, default=15)
     parser.add_argument("--skip-receiver", action="store_true", help="leave out the 200 events/s part")
+    parser.add_argument(
+        "--only", choices=("receiver", "latency", "calls", "table"), help="run one part of the benchmark"
+    )
+    parser.add_argument(
+        "--passes", type=int, default=1, help="bursts on one server (the first: its cold start)"
+    )
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="a Celery worker applies the events during the receiver's bursts",
+    )
     parser.add_argument("--table-only", action="store_true", help="only the 50-person table (no servers)")
     parser.add_argument("--reads", type=int, default=50, help="reads of the table (and of the anchor)")
     parser.add_argument(
@@ -204,54 +238,39 @@ def main() -> None:
         )
         setup_django("bench-mod", "Moderator")
 
-        if args.table_only:
+        if args.table_only or args.only == "table":
             table_size(sandbox, reads=args.reads)
             return
 
-        if not args.skip_receiver:
-            stack = Stack(env, worker=False)
+        if not args.skip_receiver and args.only in (None, "receiver"):
+            stack = Stack(env, worker=args.worker)
             try:
-                receiver_at_rate(stack.base, args.rate, args.secs)
+                for n in range(args.passes):
+                    label = f", pass {n + 1} of {args.passes}" if args.passes > 1 else ""
+                    receiver_at_rate(stack.base, args.rate, args.secs, label)
             finally:
                 stack.stop()
+        if args.only == "receiver":
+            return
 
-        stack = Stack(env, worker=True)
-        try:
-            event_to_visible(stack.base, sandbox, args.latency_runs)
-            from dashboard.telnyx import get_client
-
-            room = get_client().create_room(
-                unique_name="bench-watch", webhook_event_url=stack.base + "/webhooks/telnyx"
-            )
-            first = sandbox.join(room.id, "watched")
-            time.sleep(2)  # its events applied
-            print(f"\nTelnyx calls per minute, one live session, {args.window:.0f} s per line")
-            for consoles in (1, 20):
-                rate = calls_per_minute(
-                    stack.base, sandbox, room.id, first["session_id"], consoles, args.window, 1.0
-                )
-                print(
-                    f"  events  (reconcile 15 s), {consoles:2d} console(s) reading every 1 s: {rate:5.1f}/min"
-                )
-        finally:
-            stack.stop()
-
-        env["TELNYX_WEBHOOK_PUBLIC_KEY"] = ""
-        stack = Stack(env, worker=False)
-        try:
-            room = get_client().create_room(unique_name="bench-polled")
-            polled = sandbox.join(room.id, "polled")
-            for consoles in (1, 20):
-                rate = calls_per_minute(
-                    stack.base, sandbox, room.id, polled["session_id"], consoles, args.window, 3.0
-                )
-                print(
-                    f"  polling (no key, 3 s),    {consoles:2d} console(s) reading every 3 s: {rate:5.1f}/min"
-                )
-        finally:
-            stack.stop()
-
-        table_size(sandbox, reads=args.reads)
+        if args.only in (None, "latency", "calls"):
+            stack = Stack(env, worker=True)
+            try:
+                if args.only in (None, "latency"):
+                    event_to_visible(stack.base, sandbox, args.latency_runs)
+                if args.only in (None, "calls"):
+                    calls_on_events(stack.base, sandbox, args.window)
+            finally:
+                stack.stop()
+        if args.only in (None, "calls"):
+            env["TELNYX_WEBHOOK_PUBLIC_KEY"] = ""
+            stack = Stack(env, worker=False)
+            try:
+                calls_on_polling(stack.base, sandbox, args.window)
+            finally:
+                stack.stop()
+        if args.only is None:
+            table_size(sandbox, reads=args.reads)
 
 
 def table_size(sandbox: Any, reads: int) -> None:
