@@ -160,8 +160,20 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not memory) so a Celery worker started by the tests shares the test database, and a
     # busy timeout so the web process and the worker wait for each other instead of failing.
     _database["TEST"] = {"NAME": str(VAR_DIR / "test-dashboard.sqlite3")}
-    _database["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    _database["CONN_MAX_AGE"] = 0
+    # Write-ahead logging: readers never wait for the writer, and a commit is one append to the log
+    # instead of a rollback journal created, synced and deleted; synchronous=FULL syncs the log at
+    # every commit, so an event answered 2xx survives a power cut, as on PostgreSQL. A writer waits for
+    # its turn in the kernel, woken when it is let go, instead of napping in SQLite's busy handler
+    # (``dashboard.sqlite``). Connections are kept (DATABASE_CONN_MAX_AGE), as on PostgreSQL.
+    # Receiver p50/p95 at 200 events/s with the worker applying them (bench/webhooks.py --only
+    # receiver --worker): 192/945 ms before, 59/578 with the log alone, 15/35 with turns alone,
+    # 7/22 with both.
+    _database["ENGINE"] = "dashboard.sqlite"
+    _database["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+    }
 else:
     _database["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _database}

@@ -1,0 +1,1 @@
+"""The embedded default's database backend (``ENGINE = "dashboard.sqlite"``): see ``base``."""
