@@ -302,12 +302,18 @@ else:
     for _folder in ("queue", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    # Messages are renamed into the queue whole (``dashboard.filesystem_broker``).
+    CELERY_BROKER_TRANSPORT = "dashboard.filesystem_broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # The worker looks for new messages every 0.1 s, not kombu's 1 s: a join reaches the console's
+        # table in 93/121 ms p50/p95 instead of 1,000/1,027 (bench/webhooks.py --only latency). An
+        # idle worker (make run's, 2 processes) then uses 0.33% of a core instead of 0.10%.
+        "polling_interval": 0.1,
     }
 
 # The cache keeps the last data each page could get from Telnyx (shown, with a banner, while the API
