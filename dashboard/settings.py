@@ -323,7 +323,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache with add and incr atomic across processes (dashboard.file_cache).
+            "BACKEND": "dashboard.file_cache.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
