@@ -165,9 +165,16 @@ def calls_per_minute(base: str, sandbox: Any, room_id: str, session_id: str, con
     sandbox.clear_request_counts()
     stop = time.monotonic() + secs
 
+    failures: list[str] = []
+
     def watch(web: httpx.Client) -> None:
         while time.monotonic() < stop:
-            web.get(url, headers=headers)
+            began = time.monotonic()
+            try:
+                if web.get(url, headers=headers).status_code >= 400:
+                    failures.append("an error status")
+            except httpx.HTTPError as exc:
+                failures.append(f"{type(exc).__name__} after {time.monotonic() - began:.1f} s")
             time.sleep(poll)
 
     with ThreadPoolExecutor(max_workers=consoles) as pool:
@@ -175,6 +182,8 @@ def calls_per_minute(base: str, sandbox: Any, room_id: str, session_id: str, con
     calls = sum(
         n for op, by in sandbox.request_counts().items() if op.startswith("GET ") for n in by.values()
     )
+    if failures:
+        print(f"  ({len(failures)} console reads failed: {', '.join(sorted(set(failures)))})")
     return calls * 60 / secs
 
 
