@@ -4,13 +4,15 @@ Prints:
 - the receiver's p50/p95 at a steady 200 signed events/s, beside ``GET /healthz`` at the same rate
   (the anchor: the same gunicorn, as the README runs it, on loopback);
 - event-to-visible latency: a sandbox join until the console's table poll shows it (receiver, broker,
-  worker and the table read; an open browser adds up to one poll period, LIVE_EVENTS_POLL_SECS);
+  worker and the table read; an open browser adds up to one poll period, LIVE_EVENTS_POLL_SECS),
+  alone and just behind a backlog of other events (``--backlog``, 1,000);
 - Telnyx calls per minute for one live session watched by 1 and by 20 consoles, on events and,
   for comparison, polling (no public key);
 - the 50-person participant table: bytes as sent (plain and gzip) and the view's own time, beside
   two anchors read by the same client (times drift on a shared machine, the ratios less).
 
-    .venv/bin/python bench/webhooks.py [--rate 200] [--secs 5] [--window 30]
+    .venv/bin/python bench/webhooks.py [--rate 200] [--secs 5] [--window 30] [--services]
+    .venv/bin/python bench/webhooks.py --only receiver --passes 2 --worker   # one part of it
     .venv/bin/python bench/webhooks.py --table-only [--reads 200]   # the table alone, in seconds
 
 Everything runs under a temporary directory with its own sandbox, gunicorn and Celery worker, bound to
@@ -128,12 +130,50 @@ def receiver_at_rate(base: str, rate: int, secs: float, label: str = "") -> None
           f"  non-200: {event_errors}")  # fmt: skip
 
 
-def event_to_visible(base: str, sandbox: Any, runs: int) -> None:
+def _post_backlog(base: str, count: int) -> None:
+    """``count`` signed joins in other sessions, posted as fast as 16 connections go: work queued
+    ahead of the join being timed."""
+    import httpx
+
+    key = _signer()
+    batch = uuid.uuid4().hex[:8]
+    with (
+        httpx.Client(base_url=base, timeout=30, limits=httpx.Limits(max_connections=16)) as client,
+        ThreadPoolExecutor(max_workers=16) as pool,
+    ):
+
+        def post(n: int) -> None:
+            body = _event("video.room.participant.joined", room_id="bench-backlog",
+                          session_id=f"backlog-{batch}-{n % 20}", participant_id=f"{batch}-{n}")  # fmt: skip
+            client.post("/webhooks/telnyx", content=body, headers=_signed(key, body))
+
+        list(pool.map(post, range(count)))
+
+
+def clean_slate() -> None:
+    """No events and no queued tasks left by an earlier part or run (the receiver's bursts run
+    without a worker; ``--services`` reuses the database and the Redis db): a latency run must not
+    wait behind them."""
+    from django.conf import settings
+
+    from dashboard.celery import app
+    from webhooks.models import LiveSession, WebhookEvent
+
+    with app.connection_for_write() as connection:
+        for queue in settings.CELERY_WORKER_QUEUES:
+            connection.default_channel.queue_purge(queue)
+    WebhookEvent.objects.all().delete()
+    LiveSession.objects.all().delete()
+
+
+def event_to_visible(base: str, sandbox: Any, runs: int, backlog: int = 0) -> None:
     from dashboard.telnyx import get_client
 
     web = _login(base)
     room = get_client().create_room(
-        unique_name="bench-latency", max_participants=50, webhook_event_url=base + "/webhooks/telnyx"
+        unique_name=f"bench-latency-{backlog}",
+        max_participants=50,
+        webhook_event_url=base + "/webhooks/telnyx",
     )
     anchor = sandbox.join(room.id, "anchor")
     session_id = anchor["session_id"]
@@ -141,16 +181,22 @@ def event_to_visible(base: str, sandbox: Any, runs: int) -> None:
     headers = {"HX-Request": "true", "HX-Target": "participant-table"}
     latencies = []
     for i in range(runs):
-        name = f"late-{i}"
+        name = f"late-{backlog}-{i}"
+        if backlog:
+            _post_backlog(base, backlog)
         began = time.perf_counter()
         sandbox.join(room.id, name)
-        while time.perf_counter() - began < 15:
+        while time.perf_counter() - began < 60:
             body = web.get(url, headers=headers).text
             if f'data-name="{name}"' in body:
                 latencies.append((time.perf_counter() - began) * 1000)
                 break
             time.sleep(0.02)
-    print(f"\nEvent to visible in the console's table ({len(latencies)}/{runs} joins seen, read every 20 ms)")
+    behind = f", each just behind {backlog} other events" if backlog else ""
+    print(
+        f"\nEvent to visible in the console's table ({len(latencies)}/{runs} joins seen{behind}, "
+        "read every 20 ms)"
+    )
     p50, p95 = pct(latencies, 0.5), pct(latencies, 0.95)
     print(f"  p50 {p50:6.0f} ms  p95 {p95:6.0f} ms  max {max(latencies):6.0f} ms (+ up to one browser poll)")
 
@@ -215,6 +261,12 @@ def main() -> None:
     parser.add_argument("--secs", type=float, default=5.0)
     parser.add_argument("--window", type=float, default=30.0, help="seconds watched per console count")
     parser.add_argument("--latency-runs", type=int, default=15)
+    parser.add_argument(
+        "--backlog",
+        type=int,
+        default=1000,
+        help="events posted just before each join of the second latency part",
+    )
     parser.add_argument("--skip-receiver", action="store_true", help="leave out the 200 events/s part")
     parser.add_argument(
         "--only", choices=("receiver", "latency", "calls", "table"), help="run one part of the benchmark"
@@ -252,6 +304,7 @@ def main() -> None:
             return
 
         if not args.skip_receiver and args.only in (None, "receiver"):
+            clean_slate()
             stack = Stack(env, worker=args.worker)
             try:
                 for n in range(args.passes):
@@ -263,10 +316,13 @@ def main() -> None:
             return
 
         if args.only in (None, "latency", "calls"):
+            clean_slate()
             stack = Stack(env, worker=True)
             try:
                 if args.only in (None, "latency"):
                     event_to_visible(stack.base, sandbox, args.latency_runs)
+                    if args.backlog:
+                        event_to_visible(stack.base, sandbox, max(3, args.latency_runs // 3), args.backlog)
                 if args.only in (None, "calls"):
                     calls_on_events(stack.base, sandbox, args.window)
             finally:
