@@ -103,6 +103,22 @@ def test_session_state_of_an_unknown_session_is_none():
     assert session_state("never-heard-of") is None
 
 
+def test_waiting_events_are_applied_newest_arrival_first(post_signed):
+    """Behind a backlog, what arrived last goes next (a moderator is watching it now); the rest
+    follow, each applied once, and the result is what any order gives."""
+    for n in range(2 * applying.WAITING_CHUNK + 5):
+        post_signed(joined(f"p{n}", minutes_ago(60 - n)))  # queued: no worker applies them here
+    latest = WebhookEvent.objects.latest("pk")
+
+    assert applying.apply_waiting(limit=1) == 1
+    assert list(WebhookEvent.objects.filter(applied_at__isnull=False)) == [latest]
+
+    assert applying.apply_waiting() == 2 * applying.WAITING_CHUNK + 4
+    assert not WebhookEvent.objects.filter(applied_at__isnull=True).exists()
+    assert set(WebhookEvent.objects.values_list("attempts", flat=True)) == {1}
+    assert len(session_state("s1").present) == 2 * applying.WAITING_CHUNK + 5
+
+
 def test_applying_twice_applies_once(post_signed):
     response = post_signed(joined("alice", minutes_ago(1)))
     pk = WebhookEvent.objects.get(event_id=response.json()["event_id"]).pk
