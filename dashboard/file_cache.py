@@ -22,11 +22,15 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 
 class FileBasedCache(filebased.FileBasedCache):
+    def __init__(self, dir: str, params: dict[str, Any]) -> None:  # noqa: A002 - Django's name
+        super().__init__(dir, params)
+        self._folder = os.path.abspath(dir)
+
     @contextmanager
     def _alone(self) -> Iterator[None]:
-        os.makedirs(self._dir, exist_ok=True)
+        os.makedirs(self._folder, exist_ok=True)
         # Own descriptor per call: threads of one process exclude each other too.
-        fd = os.open(os.path.join(self._dir, "add.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(os.path.join(self._folder, "add.lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
