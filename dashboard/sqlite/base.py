@@ -64,7 +64,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         fork, because a descriptor shared with the parent shares its lock."""
         if self.is_in_memory_db():
             return None
-        if self._turn_fd is None or self._turn_pid != os.getpid():
+        if self._turn_fd is not None and self._turn_pid != os.getpid():
+            os.close(self._turn_fd)  # the parent's copy: closing it here leaves the parent's lock be
+            self._turn_fd = None
+        if self._turn_fd is None:
             self._turn_fd = os.open(f"{self.settings_dict['NAME']}-writers", os.O_RDWR | os.O_CREAT, 0o600)
             self._turn_pid = os.getpid()
             self._turn_held = False
@@ -106,6 +109,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._close()  # type: ignore[misc]
         finally:
             self._end_turn()
-            if self._turn_fd is not None and self._turn_pid == os.getpid():
-                os.close(self._turn_fd)
+            if self._turn_fd is not None:
+                os.close(self._turn_fd)  # in a forked child, its copy: the parent's lock stays
             self._turn_fd = None
