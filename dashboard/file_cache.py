@@ -3,8 +3,9 @@ across processes and threads.
 
 Django's file cache answers ``add`` by looking for the key and then writing it, so two web workers
 can both find it missing and both be told they added it. The live console's Telnyx lease rests on
-``add`` (one request per period asks Telnyx, however many consoles are open): on the file cache,
-20 consoles cost 6.0 Telnyx calls a minute where one cost 4.0 (bench/webhooks.py --only calls).
+``add`` (one request per period asks Telnyx, however many consoles are open): on Django's file
+cache, an earlier run of bench/webhooks.py measured 6.0 Telnyx calls a minute for 20 consoles where
+one cost 4.0.
 Here ``add`` and ``incr`` hold an exclusive ``flock`` on a file in the cache folder while they look
 and write; ``get`` and ``set`` are left as Django has them (a file is replaced whole by a rename).
 """

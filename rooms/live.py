@@ -10,9 +10,8 @@ A session is read in one of two modes:
 
 Either way one request per period asks Telnyx: a lease in the shared cache (``cache.add``: atomic
 on Redis and on the embedded file cache) decides which; every other request reads the snapshot it
-stored. Merging the two sources:
-a participant id is one join (a rejoin is a new id), so a leave seen by either source is final, and
-a session ended by either source has ended.
+stored. Merging the two sources: a participant id is one join (a rejoin is a new id), so a leave
+seen by either source is final, and a session ended by either source has ended.
 """
 
 from __future__ import annotations
