@@ -233,26 +233,22 @@ def calls_per_minute(base: str, sandbox: Any, room_id: str, session_id: str, con
     return calls * 60 / secs
 
 
-def calls_on_events(base: str, sandbox: Any, window: float) -> None:
+def calls_in_mode(base: str, sandbox: Any, window: float, *, events: bool) -> None:
+    """Telnyx calls per minute for 1 and 20 consoles on one live session: on events (a reconcile
+    every 15 s, read every 1 s) or polling (no key: every 3 s)."""
     from dashboard.telnyx import get_client
 
-    room = get_client().create_room(unique_name="bench-watch", webhook_event_url=base + "/webhooks/telnyx")
-    first = sandbox.join(room.id, "watched")
-    time.sleep(2)  # its events applied
-    print(f"\nTelnyx calls per minute, one live session, {window:.0f} s per line")
+    hook = {"webhook_event_url": base + "/webhooks/telnyx"} if events else {}
+    room = get_client().create_room(unique_name=f"bench-{'watch' if events else 'polled'}", **hook)
+    session_id = sandbox.join(room.id, "watched")["session_id"]
+    poll = 1.0 if events else 3.0
+    if events:
+        time.sleep(2)  # its events applied
+        print(f"\nTelnyx calls per minute, one live session, {window:.0f} s per line")
+    mode = "events  (reconcile 15 s)," if events else "polling (no key, 3 s),   "
     for consoles in (1, 20):
-        rate = calls_per_minute(base, sandbox, room.id, first["session_id"], consoles, window, 1.0)
-        print(f"  events  (reconcile 15 s), {consoles:2d} console(s) reading every 1 s: {rate:5.1f}/min")
-
-
-def calls_on_polling(base: str, sandbox: Any, window: float) -> None:
-    from dashboard.telnyx import get_client
-
-    room = get_client().create_room(unique_name="bench-polled")
-    polled = sandbox.join(room.id, "polled")
-    for consoles in (1, 20):
-        rate = calls_per_minute(base, sandbox, room.id, polled["session_id"], consoles, window, 3.0)
-        print(f"  polling (no key, 3 s),    {consoles:2d} console(s) reading every 3 s: {rate:5.1f}/min")
+        rate = calls_per_minute(base, sandbox, room.id, session_id, consoles, window, poll)
+        print(f"  {mode} {consoles:2d} console(s) reading every {poll:.0f} s: {rate:5.1f}/min")
 
 
 def main() -> None:
@@ -324,14 +320,14 @@ def main() -> None:
                     if args.backlog:
                         event_to_visible(stack.base, sandbox, max(3, args.latency_runs // 3), args.backlog)
                 if args.only in (None, "calls"):
-                    calls_on_events(stack.base, sandbox, args.window)
+                    calls_in_mode(stack.base, sandbox, args.window, events=True)
             finally:
                 stack.stop()
         if args.only in (None, "calls"):
             env["TELNYX_WEBHOOK_PUBLIC_KEY"] = ""
             stack = Stack(env, worker=False)
             try:
-                calls_on_polling(stack.base, sandbox, args.window)
+                calls_in_mode(stack.base, sandbox, args.window, events=False)
             finally:
                 stack.stop()
         if args.only is None:
